@@ -1,0 +1,103 @@
+//! Every change a person can make, as one typed command; the UI and CLI send these, never ops.
+
+use crate::ids::ItemId;
+use crate::views::{LogStatus, RitualKind, WinKind};
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct DailyAnswers {
+    pub mood: u8,
+    pub connection: u8,
+    pub safety: u8,
+    pub high: String,
+    pub low: String,
+    pub need: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct WeeklyAnswers {
+    pub how_it_went: String,
+    pub agreements: String,
+    pub commitments: String,
+    pub wins: String,
+    pub for_therapy: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ApologyFields {
+    pub what_i_did: String,
+    pub impact: String,
+    pub regret: String,
+    pub will_do_differently: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// First run: my name, and the name I use for my partner.
+    SetUp { my_name: String, partner_name: String },
+    SetNames { my_name: String, partner_name: String },
+
+    // Private journal.
+    AddJournalEntry {
+        id: ItemId,
+        date: String,
+        mood: Option<u8>,
+        tags: Vec<String>,
+        text: String,
+        prompt: Option<String>,
+    },
+    /// Date, mood, tags and prompt; the text changes only through splices.
+    UpdateJournalMeta {
+        id: ItemId,
+        date: String,
+        mood: Option<u8>,
+        tags: Vec<String>,
+        prompt: Option<String>,
+    },
+    SpliceJournalText { id: ItemId, pos: usize, delete: usize, insert: String },
+    DeleteJournalEntry { id: ItemId },
+    /// Copies the entry into the couple document; the partner's devices receive it.
+    ShareJournalEntry { id: ItemId },
+    /// Removes the shared copy from the couple document from now on.
+    UnshareJournalEntry { id: ItemId },
+
+    // Agreement.
+    AddSection { id: ItemId, title: String },
+    RenameSection { section: String, title: String },
+    SpliceSection { section: String, pos: usize, delete: usize, insert: String },
+    DeleteSection { section: String },
+    /// Binds my affirmation to the agreement text as it stands now.
+    AffirmAgreement,
+    SetReassurancePlan { text: String },
+
+    // Check-ins.
+    SaveDailyCheckIn { date: String, answers: DailyAnswers },
+    SaveWeeklyCheckIn { week: String, answers: WeeklyAnswers },
+
+    // Commitments.
+    AddCommitment { id: ItemId, text: String },
+    SetCommitmentActive { id: ItemId, active: bool },
+    LogCommitment { id: ItemId, date: String, status: LogStatus, note: String },
+    AcknowledgeCommitmentLog { id: ItemId, date: String },
+
+    // Disclosures, triggers, questions.
+    AddDisclosure { id: ItemId, text: String, before_asked: bool },
+    AcknowledgeDisclosure { id: ItemId, response: String },
+    RaiseTrigger { id: ItemId, note: String },
+    AcknowledgeTrigger { id: ItemId },
+    AskQuestion { id: ItemId, text: String },
+    AskAgain { id: ItemId },
+    AnswerQuestion { question: ItemId, id: ItemId, text: String },
+
+    // Wins, time together, apologies, therapy.
+    AddWin { id: ItemId, kind: WinKind, text: String },
+    AddRitual { id: ItemId, kind: RitualKind, title: String, date: Option<String> },
+    SetRitualDone { id: ItemId, done: bool },
+    SaveApologyDraft { id: ItemId, fields: ApologyFields },
+    DeleteApologyDraft { id: ItemId },
+    /// Publishes a draft to the couple document.
+    ShareApology { id: ItemId },
+    AddTherapyTopic { id: ItemId, text: String },
+    SetTherapyTopicDiscussed { id: ItemId, discussed: bool },
+    AddSelfCare { id: ItemId, text: String },
+    RemoveSelfCare { id: ItemId },
+}

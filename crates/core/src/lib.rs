@@ -1,0 +1,29 @@
+//! Kintsugi's domain: the automerge document schema, typed commands and read views; no I/O.
+//!
+//! Two kinds of document exist. The *couple* document is shared by both partners' devices; the
+//! *private* document belongs to one partner and only ever travels between that partner's own
+//! devices. [`Model`] holds one of each for the local partner and is the only way the rest of the
+//! program changes them.
+
+mod apology;
+mod command;
+mod export;
+mod ids;
+mod model;
+mod read;
+mod schema;
+mod text;
+mod views;
+
+pub use apology::{ExcuseFlag, check_apology};
+pub use command::{ApologyFields, Command, DailyAnswers, WeeklyAnswers};
+pub use export::{ExportFormat, ExportScope, export};
+pub use ids::{ItemId, PartnerId, Timestamp, parse_date, today_local, week_of};
+pub use model::{CoreError, DocKind, Model};
+pub use read::ItemError;
+pub use schema::{MAX_TEXT_CHARS, SCHEMA_VERSION, SectionTemplate, journal_prompts, section_templates};
+pub use text::{Splice, splice_between};
+pub use views::*;
+
+/// Re-exported so callers name automerge types through the one crate that defines the schema.
+pub use automerge;
