@@ -1,0 +1,8 @@
+//! Peer-to-peer sync for Kintsugi: sans-IO sessions and pairing, plus the iroh transport.
+
+pub mod pairing;
+pub mod session;
+pub mod transport;
+
+pub use pairing::{Paired, PairingAddr, PairingCode, PairingKind, safety_code};
+pub use session::{DocAccess, DocName, Frame, Scope, Session, SessionError, SessionEvent};

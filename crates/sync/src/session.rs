@@ -1,0 +1,1318 @@
+//! Sans-IO sync session with one peer: versioned handshake, length-prefixed frames, scope checks.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::AutoCommit;
+use automerge::sync::{self, SyncDoc};
+use tracing::{debug, warn};
+
+/// Version of the sync wire protocol carried in every `Hello`.
+pub const PROTOCOL_VERSION: u16 = 1;
+
+/// Largest frame body accepted or produced, in bytes.
+///
+/// A first sync sends a whole document in one automerge message; the stack notes measured
+/// 696 KiB for 200k one-keystroke changes, so 64 MiB leaves two orders of magnitude of headroom
+/// while still bounding what a misbehaving peer can make us allocate.
+pub const MAX_FRAME_LEN: usize = 64 * 1024 * 1024;
+
+/// Bytes of the length prefix (u32, big endian) in front of every frame body.
+pub const LEN_PREFIX: usize = 4;
+
+const TAG_HELLO: u8 = 0x01;
+const TAG_SYNC: u8 = 0x02;
+
+/// Most document ids a `Hello` may list; keeps decoding bounded.
+const MAX_HELLO_DOCS: usize = 32;
+
+/// The documents a device holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DocName {
+    /// Shared by both partners' devices.
+    Couple,
+    /// One partner's own journal: only ever goes to that partner's own devices.
+    Private,
+}
+
+impl DocName {
+    /// Every document, in wire order.
+    pub const ALL: [DocName; 2] = [DocName::Couple, DocName::Private];
+
+    /// Stable one-byte id used on the wire and in persisted sync states.
+    pub fn wire_id(self) -> u8 {
+        match self {
+            DocName::Couple => 1,
+            DocName::Private => 2,
+        }
+    }
+
+    /// Inverse of [`DocName::wire_id`]; `None` for ids this version does not know.
+    pub fn from_wire_id(id: u8) -> Option<Self> {
+        match id {
+            1 => Some(DocName::Couple),
+            2 => Some(DocName::Private),
+            _ => None,
+        }
+    }
+}
+
+/// What a paired peer may receive and change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// The other partner's device: only the couple document.
+    Partner,
+    /// One of my own devices: the couple document and my private journal.
+    OwnDevice,
+}
+
+impl Scope {
+    /// Whether a document may travel to / from a peer with this scope.
+    pub fn allows(self, doc: DocName) -> bool {
+        match self {
+            Scope::Partner => doc == DocName::Couple,
+            Scope::OwnDevice => true,
+        }
+    }
+
+    /// The documents in this scope, in wire order.
+    pub fn docs(self) -> Vec<DocName> {
+        DocName::ALL
+            .into_iter()
+            .filter(|d| self.allows(*d))
+            .collect()
+    }
+}
+
+/// First frame in each direction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hello {
+    /// Wire protocol version of the sender.
+    pub version: u16,
+    /// Sender's device (endpoint) id.
+    pub device: [u8; 32],
+    /// Documents the sender grants this peer (i.e. in the sender's scope for the receiver).
+    pub docs: Vec<DocName>,
+    /// The couple the sender belongs to, so two unrelated couples are never mixed.
+    pub couple_id: Option<[u8; 16]>,
+}
+
+/// One decoded frame of the sync protocol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Frame {
+    /// Handshake.
+    Hello(Hello),
+    /// An encoded `automerge::sync::Message` for one document.
+    Sync {
+        /// Which document the message belongs to.
+        doc: DocName,
+        /// `automerge::sync::Message::encode()` output; decoded only after the scope check.
+        message: Vec<u8>,
+    },
+}
+
+/// Errors decoding bytes from the wire.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum FrameError {
+    /// The frame body is empty.
+    #[error("empty frame")]
+    Empty,
+    /// The length prefix announces more than [`MAX_FRAME_LEN`].
+    #[error("frame of {0} bytes exceeds the limit of {MAX_FRAME_LEN} bytes")]
+    TooLarge(usize),
+    /// The frame ends before its fields do.
+    #[error("frame is truncated")]
+    Truncated,
+    /// Bytes left over after the last field.
+    #[error("frame has {0} trailing bytes")]
+    Trailing(usize),
+    /// Unknown frame tag.
+    #[error("unknown frame type {0:#04x}")]
+    UnknownTag(u8),
+    /// Unknown document id in a sync frame.
+    #[error("unknown document id {0}")]
+    UnknownDoc(u8),
+    /// A field holds a value outside its allowed range.
+    #[error("malformed frame: {0}")]
+    Malformed(&'static str),
+}
+
+/// Prefixes `body` with its u32 big-endian length.
+///
+/// Panics never; a body over [`MAX_FRAME_LEN`] is a programming error caught by
+/// [`check_len`] on the receiving side, so callers keep bodies under the limit.
+pub fn length_prefixed(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(LEN_PREFIX + body.len());
+    // Bodies are bounded by MAX_FRAME_LEN (< u32::MAX), so the cast cannot truncate.
+    out.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+/// Validates a length prefix read from the wire and returns the body length.
+pub fn check_len(prefix: [u8; LEN_PREFIX]) -> Result<usize, FrameError> {
+    let len = u32::from_be_bytes(prefix) as usize;
+    if len > MAX_FRAME_LEN {
+        return Err(FrameError::TooLarge(len));
+    }
+    Ok(len)
+}
+
+/// Splits length-prefixed frames out of a byte stream (sans-IO).
+#[derive(Debug, Default)]
+pub struct FrameBuffer {
+    buf: Vec<u8>,
+}
+
+impl FrameBuffer {
+    /// Appends received bytes.
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// Takes the next complete frame body, if one has fully arrived.
+    pub fn next_body(&mut self) -> Result<Option<Vec<u8>>, FrameError> {
+        let Some(prefix) = self.buf.first_chunk::<LEN_PREFIX>() else {
+            return Ok(None);
+        };
+        let len = check_len(*prefix)?;
+        if self.buf.len() < LEN_PREFIX + len {
+            return Ok(None);
+        }
+        let body = self.buf[LEN_PREFIX..LEN_PREFIX + len].to_vec();
+        self.buf.drain(..LEN_PREFIX + len);
+        Ok(Some(body))
+    }
+}
+
+/// Minimal bounds-checked reader over a frame body.
+pub(crate) struct Reader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Self { rest: bytes }
+    }
+
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], FrameError> {
+        if self.rest.len() < n {
+            return Err(FrameError::Truncated);
+        }
+        let (head, tail) = self.rest.split_at(n);
+        self.rest = tail;
+        Ok(head)
+    }
+
+    pub(crate) fn u8(&mut self) -> Result<u8, FrameError> {
+        Ok(self.take(1)?[0])
+    }
+
+    pub(crate) fn u16(&mut self) -> Result<u16, FrameError> {
+        let b = self.array::<2>()?;
+        Ok(u16::from_be_bytes(b))
+    }
+
+    pub(crate) fn u32(&mut self) -> Result<u32, FrameError> {
+        Ok(u32::from_be_bytes(self.array::<4>()?))
+    }
+
+    pub(crate) fn u64(&mut self) -> Result<u64, FrameError> {
+        Ok(u64::from_be_bytes(self.array::<8>()?))
+    }
+
+    pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N], FrameError> {
+        let s = self.take(N)?;
+        let mut out = [0u8; N];
+        out.copy_from_slice(s);
+        Ok(out)
+    }
+
+    /// A u32-length-prefixed byte string of at most `max` bytes.
+    pub(crate) fn bytes(&mut self, max: usize) -> Result<&'a [u8], FrameError> {
+        let len = self.u32()? as usize;
+        if len > max {
+            return Err(FrameError::Malformed("byte string too long"));
+        }
+        self.take(len)
+    }
+
+    pub(crate) fn rest(&mut self) -> &'a [u8] {
+        std::mem::take(&mut self.rest)
+    }
+
+    pub(crate) fn finish(self) -> Result<(), FrameError> {
+        if self.rest.is_empty() {
+            Ok(())
+        } else {
+            Err(FrameError::Trailing(self.rest.len()))
+        }
+    }
+}
+
+impl Frame {
+    /// Encodes the frame body (without length prefix).
+    pub fn encode_body(&self) -> Vec<u8> {
+        match self {
+            Frame::Hello(h) => {
+                let mut out = vec![TAG_HELLO];
+                out.extend_from_slice(&h.version.to_be_bytes());
+                out.extend_from_slice(&h.device);
+                // At most a handful of docs exist; the cap keeps the u8 count honest.
+                let docs: Vec<u8> = h
+                    .docs
+                    .iter()
+                    .take(MAX_HELLO_DOCS)
+                    .map(|d| d.wire_id())
+                    .collect();
+                out.push(docs.len() as u8);
+                out.extend_from_slice(&docs);
+                match h.couple_id {
+                    Some(id) => {
+                        out.push(1);
+                        out.extend_from_slice(&id);
+                    }
+                    None => out.push(0),
+                }
+                out
+            }
+            Frame::Sync { doc, message } => {
+                let mut out = Vec::with_capacity(2 + message.len());
+                out.push(TAG_SYNC);
+                out.push(doc.wire_id());
+                out.extend_from_slice(message);
+                out
+            }
+        }
+    }
+
+    /// Encodes the frame with its u32 BE length prefix, ready for the wire.
+    pub fn encode(&self) -> Vec<u8> {
+        length_prefixed(&self.encode_body())
+    }
+
+    /// Decodes a frame body (without length prefix). Never panics.
+    pub fn decode_body(body: &[u8]) -> Result<Frame, FrameError> {
+        if body.len() > MAX_FRAME_LEN {
+            return Err(FrameError::TooLarge(body.len()));
+        }
+        let mut r = Reader::new(body);
+        let tag = r.u8().map_err(|_| FrameError::Empty)?;
+        match tag {
+            TAG_HELLO => {
+                let version = r.u16()?;
+                let device = r.array::<32>()?;
+                let n = r.u8()? as usize;
+                if n > MAX_HELLO_DOCS {
+                    return Err(FrameError::Malformed("too many documents in hello"));
+                }
+                let mut docs = Vec::with_capacity(n);
+                for &id in r.take(n)? {
+                    // Ids from a newer version are skipped, not fatal: they are simply not granted.
+                    if let Some(d) = DocName::from_wire_id(id)
+                        && !docs.contains(&d)
+                    {
+                        docs.push(d);
+                    }
+                }
+                let couple_id = match r.u8()? {
+                    0 => None,
+                    1 => Some(r.array::<16>()?),
+                    _ => return Err(FrameError::Malformed("couple id flag")),
+                };
+                r.finish()?;
+                Ok(Frame::Hello(Hello {
+                    version,
+                    device,
+                    docs,
+                    couple_id,
+                }))
+            }
+            TAG_SYNC => {
+                let id = r.u8()?;
+                let doc = DocName::from_wire_id(id).ok_or(FrameError::UnknownDoc(id))?;
+                let message = r.rest().to_vec();
+                if message.is_empty() {
+                    return Err(FrameError::Truncated);
+                }
+                Ok(Frame::Sync { doc, message })
+            }
+            other => Err(FrameError::UnknownTag(other)),
+        }
+    }
+
+    /// Decodes a length-prefixed frame that must fill `bytes` exactly. Never panics.
+    pub fn decode(bytes: &[u8]) -> Result<Frame, FrameError> {
+        let Some((prefix, body)) = bytes.split_first_chunk::<LEN_PREFIX>() else {
+            return Err(FrameError::Truncated);
+        };
+        let len = check_len(*prefix)?;
+        match body.len().cmp(&len) {
+            std::cmp::Ordering::Less => Err(FrameError::Truncated),
+            std::cmp::Ordering::Greater => Err(FrameError::Trailing(body.len() - len)),
+            std::cmp::Ordering::Equal => Frame::decode_body(body),
+        }
+    }
+}
+
+/// Gives a session access to the caller's documents.
+///
+/// The session uses `AutoCommit` because that is what the app edits; automerge's sync runs
+/// through `AutoCommit::sync()` (which implements `automerge::sync::SyncDoc`) and commits any
+/// pending local transaction first, so uncommitted edits are never silently skipped.
+pub trait DocAccess {
+    /// The document, or `None` if this device does not hold it (it is then not synced).
+    fn doc(&mut self, name: DocName) -> Option<&mut AutoCommit>;
+}
+
+/// Something the caller should know after feeding a frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionEvent {
+    /// The peer's handshake arrived.
+    PeerHello {
+        /// Peer's device id.
+        device: [u8; 32],
+        /// Peer's protocol version.
+        version: u16,
+        /// Documents both sides agreed to sync (our scope ∩ what the peer granted).
+        docs: Vec<DocName>,
+    },
+    /// A remote change was merged into this document: persist it, refresh views.
+    DocChanged(DocName),
+    /// The peer sent a message for a document outside its scope; it was dropped unapplied.
+    ScopeViolation {
+        /// Peer's device id, if the hello arrived.
+        device: Option<[u8; 32]>,
+        /// The refused document.
+        doc: DocName,
+    },
+    /// Every document in scope has the same heads on both sides.
+    InSync,
+}
+
+/// Failures that end a session.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The peer speaks a protocol version we do not.
+    #[error("peer speaks sync protocol version {0}, we speak {PROTOCOL_VERSION}")]
+    UnsupportedVersion(u16),
+    /// The peer belongs to a different couple.
+    #[error("peer belongs to a different couple")]
+    CoupleMismatch,
+    /// The peer's hello names a device other than the authenticated one.
+    #[error("peer announced a device id other than the one it authenticated as")]
+    DeviceMismatch,
+    /// A second hello.
+    #[error("peer sent a second hello")]
+    DuplicateHello,
+    /// A sync message before the hello.
+    #[error("peer sent a sync message before its hello")]
+    SyncBeforeHello,
+    /// The automerge sync message could not be decoded.
+    #[error("undecodable sync message for {doc:?}: {reason}")]
+    BadSyncMessage {
+        /// Document the message was for.
+        doc: DocName,
+        /// Decoder's message.
+        reason: String,
+    },
+    /// automerge refused to apply the message.
+    #[error("could not apply sync message for {doc:?}: {reason}")]
+    Apply {
+        /// Document the message was for.
+        doc: DocName,
+        /// automerge's message.
+        reason: String,
+    },
+}
+
+/// Sync session with one peer. Holds one `automerge::sync::State` per document in scope.
+#[derive(Debug)]
+pub struct Session {
+    local_device: [u8; 32],
+    scope: Scope,
+    couple_id: Option<[u8; 16]>,
+    expected_peer: Option<[u8; 32]>,
+    states: BTreeMap<DocName, sync::State>,
+    peer: Option<Hello>,
+    /// Documents both sides agreed on (set once the peer's hello arrives).
+    active: BTreeSet<DocName>,
+    /// Documents resumed from a saved state: this peer synced them before, so their first
+    /// message goes out with our hello instead of waiting a round trip for the peer's.
+    resumed: BTreeSet<DocName>,
+    /// Per active doc: do both sides have the same heads?
+    synced: BTreeMap<DocName, bool>,
+    in_sync: bool,
+    started: bool,
+}
+
+impl Session {
+    /// Creates a session towards a peer with `scope`, resuming persisted sync states.
+    ///
+    /// Saved states for documents outside the scope or that fail to decode are ignored
+    /// (a fresh state only costs one more round trip).
+    pub fn new(
+        local_device: [u8; 32],
+        scope: Scope,
+        saved_states: impl IntoIterator<Item = (DocName, Vec<u8>)>,
+    ) -> Self {
+        let mut resumed = BTreeSet::new();
+        let mut states: BTreeMap<DocName, sync::State> = scope
+            .docs()
+            .into_iter()
+            .map(|d| (d, sync::State::new()))
+            .collect();
+        for (doc, bytes) in saved_states {
+            if !scope.allows(doc) {
+                continue;
+            }
+            match sync::State::decode(&bytes) {
+                Ok(s) => {
+                    states.insert(doc, s);
+                    resumed.insert(doc);
+                }
+                Err(e) => debug!(?doc, error = %e, "ignoring undecodable saved sync state"),
+            }
+        }
+        Self {
+            local_device,
+            scope,
+            couple_id: None,
+            expected_peer: None,
+            states,
+            peer: None,
+            active: BTreeSet::new(),
+            resumed,
+            synced: BTreeMap::new(),
+            in_sync: false,
+            started: false,
+        }
+    }
+
+    /// Sets this device's couple id; a peer announcing another couple is refused.
+    pub fn with_couple_id(mut self, couple_id: [u8; 16]) -> Self {
+        self.couple_id = Some(couple_id);
+        self
+    }
+
+    /// Requires the peer's hello to name this device id (the transport passes the id the
+    /// peer authenticated as, so a hello cannot claim another identity).
+    pub fn expect_peer(mut self, device: [u8; 32]) -> Self {
+        self.expected_peer = Some(device);
+        self
+    }
+
+    /// The scope this session grants the peer.
+    pub fn scope(&self) -> Scope {
+        self.scope
+    }
+
+    /// The peer's hello, once received.
+    pub fn peer(&self) -> Option<&Hello> {
+        self.peer.as_ref()
+    }
+
+    /// Documents both sides agreed to sync (empty before the peer's hello).
+    pub fn active_docs(&self) -> Vec<DocName> {
+        self.active.iter().copied().collect()
+    }
+
+    /// The handshake frame(s) to send first. Returns nothing if called twice.
+    pub fn start(&mut self) -> Vec<Frame> {
+        if self.started {
+            return Vec::new();
+        }
+        self.started = true;
+        vec![Frame::Hello(Hello {
+            version: PROTOCOL_VERSION,
+            device: self.local_device,
+            docs: self.scope.docs(),
+            couple_id: self.couple_id,
+        })]
+    }
+
+    /// Feeds one incoming frame. Documents are owned by the caller and reached via `docs`.
+    ///
+    /// A sync message for a document outside the scope is never applied: it yields a
+    /// [`SessionEvent::ScopeViolation`] and the session carries on with the other documents.
+    pub fn receive(
+        &mut self,
+        frame: Frame,
+        docs: &mut dyn DocAccess,
+    ) -> Result<Vec<SessionEvent>, SessionError> {
+        match frame {
+            Frame::Hello(hello) => self.receive_hello(hello, docs),
+            Frame::Sync { doc, message } => self.receive_sync(doc, message, docs),
+        }
+    }
+
+    fn receive_hello(
+        &mut self,
+        hello: Hello,
+        docs: &mut dyn DocAccess,
+    ) -> Result<Vec<SessionEvent>, SessionError> {
+        if self.peer.is_some() {
+            return Err(SessionError::DuplicateHello);
+        }
+        if hello.version != PROTOCOL_VERSION {
+            return Err(SessionError::UnsupportedVersion(hello.version));
+        }
+        if let Some(expected) = self.expected_peer
+            && expected != hello.device
+        {
+            return Err(SessionError::DeviceMismatch);
+        }
+        if let (Some(ours), Some(theirs)) = (self.couple_id, hello.couple_id)
+            && ours != theirs
+        {
+            return Err(SessionError::CoupleMismatch);
+        }
+        // Sync only what we grant AND the peer grants; never widen our own scope.
+        self.active = hello
+            .docs
+            .iter()
+            .copied()
+            .filter(|d| self.scope.allows(*d))
+            .collect();
+        for d in &hello.docs {
+            if !self.scope.allows(*d) {
+                debug!(doc = ?d, "peer grants a document outside our scope for it; ignored");
+            }
+        }
+        for d in self.active.clone() {
+            let heads_equal = self.heads_equal(d, docs);
+            self.synced.insert(d, heads_equal);
+        }
+        let event = SessionEvent::PeerHello {
+            device: hello.device,
+            version: hello.version,
+            docs: self.active_docs(),
+        };
+        self.peer = Some(hello);
+        Ok(vec![event])
+    }
+
+    fn receive_sync(
+        &mut self,
+        doc: DocName,
+        message: Vec<u8>,
+        docs: &mut dyn DocAccess,
+    ) -> Result<Vec<SessionEvent>, SessionError> {
+        let Some(peer) = &self.peer else {
+            return Err(SessionError::SyncBeforeHello);
+        };
+        // Scope is checked before the message is even decoded: out-of-scope bytes are dropped.
+        if !self.active.contains(&doc) {
+            warn!(
+                ?doc,
+                "refused sync message for a document outside this peer's scope"
+            );
+            return Ok(vec![SessionEvent::ScopeViolation {
+                device: Some(peer.device),
+                doc,
+            }]);
+        }
+        let msg = sync::Message::decode(&message).map_err(|e| SessionError::BadSyncMessage {
+            doc,
+            reason: e.to_string(),
+        })?;
+        let Some(state) = self.states.get_mut(&doc) else {
+            // Unreachable by construction (active ⊆ scope = keys of states); refuse anyway.
+            return Ok(Vec::new());
+        };
+        let Some(d) = docs.doc(doc) else {
+            debug!(
+                ?doc,
+                "sync message for a document this device does not hold"
+            );
+            return Ok(Vec::new());
+        };
+        let before = d.get_heads();
+        d.sync()
+            .receive_sync_message(state, msg)
+            .map_err(|e| SessionError::Apply {
+                doc,
+                reason: e.to_string(),
+            })?;
+        let after = d.get_heads();
+        let mut events = Vec::new();
+        if before != after {
+            events.push(SessionEvent::DocChanged(doc));
+        }
+        let equal = self.heads_equal(doc, docs);
+        self.synced.insert(doc, equal);
+        if self.update_in_sync() {
+            events.push(SessionEvent::InSync);
+        }
+        Ok(events)
+    }
+
+    /// Generates outgoing sync messages for every agreed document that has something to send.
+    /// Call after `receive` and after local changes.
+    ///
+    /// Before the peer's hello only resumed documents (saved state given to `new`) are
+    /// polled; that saves a round trip on reconnect. Scope is enforced either way.
+    pub fn poll(&mut self, docs: &mut dyn DocAccess) -> Vec<Frame> {
+        let candidates = if self.peer.is_some() {
+            self.active.clone()
+        } else if self.started {
+            self.resumed.clone()
+        } else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for doc in candidates {
+            // Defence in depth: active is already a subset of the scope.
+            if !self.scope.allows(doc) {
+                continue;
+            }
+            let Some(state) = self.states.get_mut(&doc) else {
+                continue;
+            };
+            let Some(d) = docs.doc(doc) else {
+                continue;
+            };
+            if let Some(msg) = d.sync().generate_sync_message(state) {
+                out.push(Frame::Sync {
+                    doc,
+                    message: msg.encode(),
+                });
+            }
+            let equal = self.heads_equal(doc, docs);
+            self.synced.insert(doc, equal);
+        }
+        self.update_in_sync();
+        out
+    }
+
+    fn heads_equal(&mut self, doc: DocName, docs: &mut dyn DocAccess) -> bool {
+        let Some(state) = self.states.get(&doc) else {
+            return false;
+        };
+        let Some(d) = docs.doc(doc) else {
+            // A doc we do not hold cannot be out of sync from our side.
+            return true;
+        };
+        let mut ours = d.get_heads();
+        let Some(theirs) = &state.their_heads else {
+            return false;
+        };
+        let mut theirs = theirs.clone();
+        ours.sort();
+        theirs.sort();
+        ours == theirs
+    }
+
+    /// Recomputes the in-sync flag; true when it just flipped to in sync.
+    fn update_in_sync(&mut self) -> bool {
+        let now = self.peer.is_some()
+            && self
+                .active
+                .iter()
+                .all(|d| self.synced.get(d) == Some(&true));
+        let flipped = now && !self.in_sync;
+        self.in_sync = now;
+        flipped
+    }
+
+    /// Whether every agreed document has the same heads on both sides (as of the last
+    /// `receive`/`poll`).
+    pub fn is_in_sync(&self) -> bool {
+        self.in_sync
+    }
+
+    /// Encoded sync states to persist per peer, to shorten the next reconnect.
+    pub fn sync_states(&self) -> Vec<(DocName, Vec<u8>)> {
+        self.states.iter().map(|(d, s)| (*d, s.encode())).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{HashMap, VecDeque};
+
+    use automerge::transaction::Transactable;
+    use automerge::{ObjId, ObjType, ROOT, ReadDoc};
+
+    use super::*;
+
+    const MARKER: &str = "PRIVATE-MARKER-7f3a";
+
+    #[derive(Default)]
+    struct Docs(HashMap<DocName, AutoCommit>);
+
+    impl DocAccess for Docs {
+        fn doc(&mut self, name: DocName) -> Option<&mut AutoCommit> {
+            self.0.get_mut(&name)
+        }
+    }
+
+    fn text_obj(doc: &AutoCommit) -> ObjId {
+        doc.get(ROOT, "text").expect("read").expect("text object").1
+    }
+
+    fn text(doc: &AutoCommit) -> String {
+        doc.text(text_obj(doc)).expect("text")
+    }
+
+    fn base_doc(initial: &str) -> AutoCommit {
+        let mut d = AutoCommit::new();
+        let t = d.put_object(ROOT, "text", ObjType::Text).expect("put");
+        d.splice_text(&t, 0, 0, initial).expect("splice");
+        d.commit();
+        d
+    }
+
+    fn splice(doc: &mut AutoCommit, pos: usize, s: &str) {
+        let t = text_obj(doc);
+        doc.splice_text(&t, pos, 0, s).expect("splice");
+        doc.commit();
+    }
+
+    /// A device whose couple doc forks `couple` (fresh actor) and whose private doc holds `private`.
+    fn device(couple: &mut AutoCommit, private: &str) -> Docs {
+        let mut docs = Docs::default();
+        docs.0.insert(DocName::Couple, couple.fork());
+        docs.0.insert(DocName::Private, base_doc(private));
+        docs
+    }
+
+    fn id(n: u8) -> [u8; 32] {
+        [n; 32]
+    }
+
+    /// One bidirectional link between devices `a` and `b`, frames travelling as bytes.
+    struct Link {
+        a: usize,
+        b: usize,
+        sa: Session,
+        sb: Session,
+        to_b: VecDeque<Vec<u8>>,
+        to_a: VecDeque<Vec<u8>>,
+        bytes_to_b: Vec<Vec<u8>>,
+        bytes_to_a: Vec<Vec<u8>>,
+        events_a: Vec<SessionEvent>,
+        events_b: Vec<SessionEvent>,
+    }
+
+    impl Link {
+        fn new(a: usize, b: usize, mut sa: Session, mut sb: Session) -> Self {
+            let to_b = sa.start().iter().map(Frame::encode).collect();
+            let to_a = sb.start().iter().map(Frame::encode).collect();
+            Self {
+                a,
+                b,
+                sa,
+                sb,
+                to_b,
+                to_a,
+                bytes_to_b: Vec::new(),
+                bytes_to_a: Vec::new(),
+                events_a: Vec::new(),
+                events_b: Vec::new(),
+            }
+        }
+    }
+
+    fn two_mut<T>(v: &mut [T], i: usize, j: usize) -> (&mut T, &mut T) {
+        assert_ne!(i, j);
+        if i < j {
+            let (l, r) = v.split_at_mut(j);
+            (&mut l[i], &mut r[0])
+        } else {
+            let (l, r) = v.split_at_mut(i);
+            (&mut r[0], &mut l[j])
+        }
+    }
+
+    /// Delivers frames over every link until all queues are empty. Returns the number of
+    /// rounds (one round = each side delivers what is queued and polls once).
+    fn pump(devices: &mut [Docs], links: &mut [Link]) -> usize {
+        for round in 1..=100 {
+            let mut moved = false;
+            for l in links.iter_mut() {
+                let (da, db) = two_mut(devices, l.a, l.b);
+                while let Some(bytes) = l.to_b.pop_front() {
+                    moved = true;
+                    l.bytes_to_b.push(bytes.clone());
+                    let f = Frame::decode(&bytes).expect("decode");
+                    l.events_b.extend(l.sb.receive(f, db).expect("receive b"));
+                }
+                while let Some(bytes) = l.to_a.pop_front() {
+                    moved = true;
+                    l.bytes_to_a.push(bytes.clone());
+                    let f = Frame::decode(&bytes).expect("decode");
+                    l.events_a.extend(l.sa.receive(f, da).expect("receive a"));
+                }
+                l.to_b.extend(l.sa.poll(da).iter().map(Frame::encode));
+                l.to_a.extend(l.sb.poll(db).iter().map(Frame::encode));
+            }
+            if !moved && links.iter().all(|l| l.to_a.is_empty() && l.to_b.is_empty()) {
+                return round;
+            }
+        }
+        panic!("sessions did not go quiet in 100 rounds");
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn two_sessions_converge_with_concurrent_splices() {
+        let mut base = base_doc("we agree to ");
+        let mut devices = vec![
+            device(&mut base, "a-private"),
+            device(&mut base, "b-private"),
+        ];
+        // Concurrent edits in the same Text, before any sync.
+        splice(
+            devices[0].0.get_mut(&DocName::Couple).unwrap(),
+            12,
+            "talk daily",
+        );
+        splice(
+            devices[1].0.get_mut(&DocName::Couple).unwrap(),
+            0,
+            "Together ",
+        );
+        let mut links = vec![Link::new(
+            0,
+            1,
+            Session::new(id(1), Scope::Partner, []).expect_peer(id(2)),
+            Session::new(id(2), Scope::Partner, []).expect_peer(id(1)),
+        )];
+        pump(&mut devices, &mut links);
+        let a = text(&devices[0].0[&DocName::Couple]);
+        let b = text(&devices[1].0[&DocName::Couple]);
+        assert_eq!(a, b);
+        assert!(a.contains("talk daily") && a.contains("Together "), "{a}");
+        assert!(links[0].sa.is_in_sync() && links[0].sb.is_in_sync());
+        assert!(
+            links[0]
+                .events_a
+                .contains(&SessionEvent::DocChanged(DocName::Couple))
+        );
+        assert!(links[0].events_a.contains(&SessionEvent::InSync));
+        // Private docs untouched.
+        assert_eq!(text(&devices[0].0[&DocName::Private]), "a-private");
+        assert_eq!(text(&devices[1].0[&DocName::Private]), "b-private");
+    }
+
+    #[test]
+    fn local_change_after_sync_is_pending_then_in_sync_again() {
+        let mut base = base_doc("x");
+        let mut devices = vec![device(&mut base, "p"), device(&mut base, "q")];
+        let mut links = vec![Link::new(
+            0,
+            1,
+            Session::new(id(1), Scope::Partner, []),
+            Session::new(id(2), Scope::Partner, []),
+        )];
+        pump(&mut devices, &mut links);
+        assert!(links[0].sa.is_in_sync());
+        splice(devices[0].0.get_mut(&DocName::Couple).unwrap(), 1, "y");
+        let out = links[0].sa.poll(&mut devices[0]);
+        assert_eq!(out.len(), 1);
+        assert!(!links[0].sa.is_in_sync());
+        links[0].to_b.extend(out.iter().map(Frame::encode));
+        pump(&mut devices, &mut links);
+        assert!(links[0].sa.is_in_sync() && links[0].sb.is_in_sync());
+        assert_eq!(text(&devices[1].0[&DocName::Couple]), "xy");
+    }
+
+    #[test]
+    fn three_sessions_converge_and_private_stays_on_own_devices() {
+        // Device 0: partner A laptop; 1: partner A phone (own device); 2: partner B.
+        let mut base = base_doc("pact: ");
+        let mut devices = vec![
+            device(&mut base, MARKER),
+            device(&mut base, ""),
+            device(&mut base, "b-journal"),
+        ];
+        // The phone starts with a fork of the laptop's private journal (same object).
+        let phone_private = devices[0].0.get_mut(&DocName::Private).unwrap().fork();
+        devices[1].0.insert(DocName::Private, phone_private);
+        splice(devices[0].0.get_mut(&DocName::Couple).unwrap(), 6, "A1 ");
+        splice(devices[1].0.get_mut(&DocName::Couple).unwrap(), 6, "A2 ");
+        splice(devices[2].0.get_mut(&DocName::Couple).unwrap(), 6, "B ");
+        splice(
+            devices[1].0.get_mut(&DocName::Private).unwrap(),
+            0,
+            "phone: ",
+        );
+        let mut links = vec![
+            Link::new(
+                0,
+                1,
+                Session::new(id(1), Scope::OwnDevice, []),
+                Session::new(id(2), Scope::OwnDevice, []),
+            ),
+            Link::new(
+                0,
+                2,
+                Session::new(id(1), Scope::Partner, []),
+                Session::new(id(3), Scope::Partner, []),
+            ),
+            // Partner B also talks to A's phone directly.
+            Link::new(
+                1,
+                2,
+                Session::new(id(2), Scope::Partner, []),
+                Session::new(id(3), Scope::Partner, []),
+            ),
+        ];
+        pump(&mut devices, &mut links);
+        let texts: Vec<String> = devices
+            .iter()
+            .map(|d| text(&d.0[&DocName::Couple]))
+            .collect();
+        assert_eq!(texts[0], texts[1]);
+        assert_eq!(texts[1], texts[2]);
+        for part in ["A1 ", "A2 ", "B "] {
+            assert!(texts[0].contains(part), "{}", texts[0]);
+        }
+        let own = text(&devices[1].0[&DocName::Private]);
+        assert_eq!(own, text(&devices[0].0[&DocName::Private]));
+        assert!(own.contains(MARKER) && own.contains("phone: "));
+        assert_eq!(text(&devices[2].0[&DocName::Private]), "b-journal");
+        // Nothing sent towards partner B carries the private journal.
+        for l in &links {
+            let towards_b: &[Vec<u8>] = if l.b == 2 { &l.bytes_to_b } else { &[] };
+            for f in towards_b {
+                assert!(!contains(f, MARKER.as_bytes()));
+                assert!(!contains(f, b"phone: "));
+            }
+        }
+    }
+
+    #[test]
+    fn partner_never_gets_a_frame_with_private_data() {
+        let mut base = base_doc("shared");
+        let mut devices = vec![device(&mut base, MARKER), device(&mut base, "other")];
+        // Even if the partner claims (wrongly) to grant and want the private doc…
+        let mut links = vec![Link::new(
+            0,
+            1,
+            Session::new(id(1), Scope::Partner, []),
+            Session::new(id(2), Scope::OwnDevice, []),
+        )];
+        pump(&mut devices, &mut links);
+        assert!(!links[0].bytes_to_b.is_empty());
+        for bytes in &links[0].bytes_to_b {
+            assert!(!contains(bytes, MARKER.as_bytes()));
+            match Frame::decode(bytes).unwrap() {
+                Frame::Sync { doc, .. } => assert_eq!(doc, DocName::Couple),
+                Frame::Hello(h) => assert_eq!(h.docs, vec![DocName::Couple]),
+            }
+        }
+        assert_eq!(links[0].sa.active_docs(), vec![DocName::Couple]);
+    }
+
+    #[test]
+    fn out_of_scope_private_message_is_refused_and_not_applied() {
+        let mut docs = Docs::default();
+        docs.0.insert(DocName::Couple, base_doc("c"));
+        let mut victim_private = base_doc("mine");
+        let fork_for_attacker = victim_private.fork();
+        docs.0.insert(DocName::Private, victim_private.fork());
+        let heads_before = docs.0.get_mut(&DocName::Private).unwrap().get_heads();
+
+        // A valid automerge sync message that would change the private doc.
+        let mut attacker = fork_for_attacker;
+        splice(&mut attacker, 0, "INJECTED ");
+        let msg = attacker
+            .sync()
+            .generate_sync_message(&mut sync::State::new())
+            .unwrap()
+            .encode();
+
+        let mut s = Session::new(id(1), Scope::Partner, []);
+        s.start();
+        s.receive(
+            Frame::Hello(Hello {
+                version: PROTOCOL_VERSION,
+                device: id(9),
+                docs: vec![DocName::Couple, DocName::Private],
+                couple_id: None,
+            }),
+            &mut docs,
+        )
+        .unwrap();
+        let events = s
+            .receive(
+                Frame::Sync {
+                    doc: DocName::Private,
+                    message: msg,
+                },
+                &mut docs,
+            )
+            .unwrap();
+        assert_eq!(
+            events,
+            vec![SessionEvent::ScopeViolation {
+                device: Some(id(9)),
+                doc: DocName::Private
+            }]
+        );
+        let p = docs.0.get_mut(&DocName::Private).unwrap();
+        assert_eq!(p.get_heads(), heads_before);
+        assert_eq!(text(p), "mine");
+        // And nothing private goes back out.
+        assert!(s.poll(&mut docs).iter().all(|f| matches!(
+            f,
+            Frame::Sync {
+                doc: DocName::Couple,
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn handshake_refusals() {
+        let mut docs = Docs::default();
+        let hello = |v: u16, dev: [u8; 32], couple: Option<[u8; 16]>| {
+            Frame::Hello(Hello {
+                version: v,
+                device: dev,
+                docs: vec![DocName::Couple],
+                couple_id: couple,
+            })
+        };
+        let mut s = Session::new(id(1), Scope::Partner, []);
+        assert!(matches!(
+            s.receive(hello(99, id(2), None), &mut docs),
+            Err(SessionError::UnsupportedVersion(99))
+        ));
+        let mut s = Session::new(id(1), Scope::Partner, []).expect_peer(id(2));
+        assert!(matches!(
+            s.receive(hello(PROTOCOL_VERSION, id(3), None), &mut docs),
+            Err(SessionError::DeviceMismatch)
+        ));
+        let mut s = Session::new(id(1), Scope::Partner, []).with_couple_id([1; 16]);
+        assert!(matches!(
+            s.receive(hello(PROTOCOL_VERSION, id(2), Some([2; 16])), &mut docs),
+            Err(SessionError::CoupleMismatch)
+        ));
+        let mut s = Session::new(id(1), Scope::Partner, []);
+        assert!(matches!(
+            s.receive(
+                Frame::Sync {
+                    doc: DocName::Couple,
+                    message: vec![0x42]
+                },
+                &mut docs
+            ),
+            Err(SessionError::SyncBeforeHello)
+        ));
+        s.receive(hello(PROTOCOL_VERSION, id(2), Some([2; 16])), &mut docs)
+            .unwrap();
+        assert!(matches!(
+            s.receive(hello(PROTOCOL_VERSION, id(2), None), &mut docs),
+            Err(SessionError::DuplicateHello)
+        ));
+        // Garbage automerge payload in scope: an error, not a panic.
+        assert!(matches!(
+            s.receive(
+                Frame::Sync {
+                    doc: DocName::Couple,
+                    message: vec![0x42, 0xff, 0xff, 0x00, 0x13]
+                },
+                &mut docs
+            ),
+            Err(SessionError::BadSyncMessage { .. })
+        ));
+    }
+
+    #[test]
+    fn frames_round_trip_and_reject_bad_lengths() {
+        let frames = [
+            Frame::Hello(Hello {
+                version: PROTOCOL_VERSION,
+                device: id(7),
+                docs: vec![DocName::Couple, DocName::Private],
+                couple_id: Some([3; 16]),
+            }),
+            Frame::Sync {
+                doc: DocName::Private,
+                message: vec![1, 2, 3],
+            },
+        ];
+        let mut buf = FrameBuffer::default();
+        for f in &frames {
+            assert_eq!(&Frame::decode(&f.encode()).unwrap(), f);
+            // Deliver byte by byte to exercise partial reads.
+            for b in f.encode() {
+                buf.push(&[b]);
+            }
+        }
+        assert_eq!(
+            Frame::decode_body(&buf.next_body().unwrap().unwrap()).unwrap(),
+            frames[0]
+        );
+        assert_eq!(
+            Frame::decode_body(&buf.next_body().unwrap().unwrap()).unwrap(),
+            frames[1]
+        );
+        assert_eq!(buf.next_body().unwrap(), None);
+        let huge = ((MAX_FRAME_LEN + 1) as u32).to_be_bytes();
+        assert!(matches!(check_len(huge), Err(FrameError::TooLarge(_))));
+        let mut b = FrameBuffer::default();
+        b.push(&huge);
+        assert!(b.next_body().is_err());
+        assert_eq!(Frame::decode(&[]), Err(FrameError::Truncated));
+        assert_eq!(Frame::decode_body(&[]), Err(FrameError::Empty));
+        assert_eq!(
+            Frame::decode_body(&[0x77]),
+            Err(FrameError::UnknownTag(0x77))
+        );
+        assert_eq!(
+            Frame::decode_body(&[TAG_SYNC, 9, 1]),
+            Err(FrameError::UnknownDoc(9))
+        );
+    }
+
+    /// Strict alternation: each turn one side delivers everything it got and answers.
+    /// Returns (turns until a side has nothing more to say, bytes sent).
+    fn ping_pong(mut sa: Session, da: &mut Docs, mut sb: Session, db: &mut Docs) -> (usize, usize) {
+        let mut first = sa.start();
+        first.extend(sa.poll(da));
+        let mut in_flight: Vec<Vec<u8>> = first.iter().map(Frame::encode).collect();
+        let mut bytes: usize = in_flight.iter().map(Vec::len).sum();
+        let mut a_turn = false;
+        let mut first_b = true;
+        for turn in 1..=100 {
+            let (s, d) = if a_turn {
+                (&mut sa, &mut *da)
+            } else {
+                (&mut sb, &mut *db)
+            };
+            let mut out: Vec<Frame> = Vec::new();
+            if !a_turn && first_b {
+                out.extend(s.start());
+                out.extend(s.poll(d));
+                first_b = false;
+            }
+            for b in in_flight.drain(..) {
+                s.receive(Frame::decode(&b).expect("decode"), d)
+                    .expect("receive");
+            }
+            out.extend(s.poll(d));
+            if out.is_empty() {
+                return (turn, bytes);
+            }
+            in_flight = out.iter().map(Frame::encode).collect();
+            bytes += in_flight.iter().map(Vec::len).sum::<usize>();
+            a_turn = !a_turn;
+        }
+        panic!("no quiet after 100 turns");
+    }
+
+    fn many_changes(doc: &mut AutoCommit, n: usize, tag: &str) {
+        for i in 0..n {
+            let t = text_obj(doc);
+            let len = doc.length(&t);
+            doc.splice_text(&t, len, 0, &format!("{tag}{i} "))
+                .expect("splice");
+            doc.commit();
+        }
+    }
+
+    #[test]
+    fn reconnect_with_saved_sync_states_is_shorter() {
+        let mut base = base_doc("");
+        let mut devices = vec![device(&mut base, "p"), device(&mut base, "q")];
+        many_changes(devices[0].0.get_mut(&DocName::Couple).unwrap(), 300, "a");
+        many_changes(devices[1].0.get_mut(&DocName::Couple).unwrap(), 300, "b");
+        let mut links = vec![Link::new(
+            0,
+            1,
+            Session::new(id(1), Scope::OwnDevice, []),
+            Session::new(id(2), Scope::OwnDevice, []),
+        )];
+        pump(&mut devices, &mut links);
+        let saved_a = links[0].sa.sync_states();
+        let saved_b = links[0].sb.sync_states();
+        // Both sides change a little while apart.
+        many_changes(devices[0].0.get_mut(&DocName::Couple).unwrap(), 3, "x");
+        many_changes(devices[1].0.get_mut(&DocName::Couple).unwrap(), 3, "y");
+
+        let measure = |devices: &mut Vec<Docs>, sa: Session, sb: Session| {
+            let mut d = vec![
+                Docs(
+                    devices[0]
+                        .0
+                        .iter_mut()
+                        .map(|(k, v)| (*k, v.clone()))
+                        .collect(),
+                ),
+                Docs(
+                    devices[1]
+                        .0
+                        .iter_mut()
+                        .map(|(k, v)| (*k, v.clone()))
+                        .collect(),
+                ),
+            ];
+            let (d0, d1) = two_mut(&mut d, 0, 1);
+            let (rounds, bytes) = ping_pong(sa, d0, sb, d1);
+            assert_eq!(
+                text(&d[0].0[&DocName::Couple]),
+                text(&d[1].0[&DocName::Couple])
+            );
+            (rounds, bytes)
+        };
+        let (fresh_rounds, fresh_bytes) = measure(
+            &mut devices,
+            Session::new(id(1), Scope::OwnDevice, []),
+            Session::new(id(2), Scope::OwnDevice, []),
+        );
+        let (saved_rounds, saved_bytes) = measure(
+            &mut devices,
+            Session::new(id(1), Scope::OwnDevice, saved_a),
+            Session::new(id(2), Scope::OwnDevice, saved_b),
+        );
+        eprintln!(
+            "fresh: {fresh_rounds} turns {fresh_bytes} B; saved: {saved_rounds} turns {saved_bytes} B"
+        );
+        assert!(
+            saved_rounds < fresh_rounds,
+            "{saved_rounds} vs {fresh_rounds}"
+        );
+        assert!(saved_bytes < fresh_bytes);
+    }
+
+    #[test]
+    fn saved_states_outside_scope_or_garbage_are_ignored() {
+        let s = Session::new(
+            id(1),
+            Scope::Partner,
+            [
+                (DocName::Private, vec![0x43]),
+                (DocName::Couple, vec![0xde, 0xad]),
+            ],
+        );
+        let names: Vec<DocName> = s.sync_states().into_iter().map(|(d, _)| d).collect();
+        assert_eq!(names, vec![DocName::Couple]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decoding_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+            let _ = Frame::decode(&bytes);
+            let _ = Frame::decode_body(&bytes);
+            let mut b = FrameBuffer::default();
+            b.push(&bytes);
+            let _ = b.next_body();
+            let _ = sync::State::decode(&bytes);
+        }
+
+        #[test]
+        fn arbitrary_sync_payload_is_an_error_not_a_panic(payload in proptest::collection::vec(proptest::num::u8::ANY, 1..256)) {
+            let mut docs = Docs::default();
+            docs.0.insert(DocName::Couple, base_doc("c"));
+            let mut s = Session::new(id(1), Scope::Partner, []);
+            s.receive(Frame::Hello(Hello { version: PROTOCOL_VERSION, device: id(2), docs: vec![DocName::Couple], couple_id: None }), &mut docs).unwrap();
+            let _ = s.receive(Frame::Sync { doc: DocName::Couple, message: payload }, &mut docs);
+        }
+    }
+}
