@@ -1,0 +1,549 @@
+//! The `Store`: opening `kintsugi.redb` safely, and every read and write the app makes.
+
+use std::fs;
+use std::io;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{PoisonError, RwLock};
+
+use redb::{
+    Database, DatabaseError, Durability, ReadTransaction, ReadableDatabase as _,
+    ReadableTable as _, WriteTransaction,
+};
+
+use crate::StoreError;
+use crate::layout::{self, CHUNKS, DocKey, PEERS, SETTINGS, SNAPSHOTS, SYNC_STATES};
+
+/// File name of the database inside the data directory.
+pub const FILE_NAME: &str = "kintsugi.redb";
+
+/// Chunks may grow to this many bytes before compaction even when the snapshot is smaller.
+const COMPACT_MIN_BYTES: u64 = 64 * 1024;
+/// More chunks than this make the joined load slow enough to compact regardless of size.
+const COMPACT_MAX_CHUNKS: u64 = 256;
+
+/// Sizes of one document's stored parts.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct DocStats {
+    /// Length of the snapshot (0 when there is none).
+    pub snapshot_bytes: u64,
+    /// Number of incremental chunks stored after the snapshot.
+    pub chunk_count: u64,
+    /// Total length of those chunks.
+    pub chunk_bytes: u64,
+}
+
+/// The open Kintsugi database. Holds redb's exclusive lock on the file until dropped.
+///
+/// Every method runs in its own transaction; every write commits with `Durability::Immediate`
+/// and returns only once the data is on disk. `Store` is `Send + Sync`: share it with an `Arc`.
+///
+/// After a write fails at the I/O level (disk full, I/O error), redb refuses every further write
+/// until the file is reopened. The store reopens it itself at the next call, so the caller just
+/// retries once space is free; until that reopen succeeds, calls return its error.
+pub struct Store {
+    data_dir: PathBuf,
+    path: PathBuf,
+    /// None only after a failed write whose reopen has not succeeded yet.
+    db: RwLock<Option<Database>>,
+    /// Set by an I/O-level failure: the next call reopens the database first.
+    reopen: AtomicBool,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+/// How the read-only look at an existing file went.
+enum Probe {
+    /// The file is ours and of our layout.
+    Ours,
+    /// The file was not closed cleanly (e.g. the app was killed) and redb must repair it before
+    /// anything can be read.
+    NeedsRepair,
+}
+
+impl Store {
+    /// Opens (creating if absent) `<data_dir>/kintsugi.redb`. Creates the directory.
+    ///
+    /// An existing file is first inspected read-only; a file that is not ours (not redb, empty,
+    /// no or another format marker) or has a newer layout is refused without a single byte
+    /// written to it. Every page's checksum is verified before use. See LAYOUT.md.
+    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        let path = data_dir.join(FILE_NAME);
+        let db = open_database(data_dir, &path)?;
+        Ok(Store {
+            data_dir: data_dir.to_path_buf(),
+            path,
+            db: RwLock::new(Some(db)),
+            reopen: AtomicBool::new(false),
+        })
+    }
+
+    /// Path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Closes the database, reporting any error that dropping it would ignore.
+    pub fn close(self) -> Result<(), StoreError> {
+        match self.db.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            Some(db) => db.close().map_err(|e| StoreError::redb(&self.path, e)),
+            None => Ok(()),
+        }
+    }
+
+    /// Snapshot bytes followed by every change chunk, joined into ONE Vec (so the caller does a
+    /// single automerge load; loading chunks one by one is 15x slower). None if the doc was never
+    /// written.
+    pub fn load_doc(&self, key: DocKey) -> Result<Option<Vec<u8>>, StoreError> {
+        self.read(|txn| {
+            let snapshots = txn.open_table(SNAPSHOTS)?;
+            let chunks = txn.open_table(CHUNKS)?;
+            let snapshot = snapshots.get(key.name())?;
+            let mut found = snapshot.is_some();
+            let mut out = snapshot.map(|s| s.value().to_vec()).unwrap_or_default();
+            for entry in chunks.range(chunk_range(key))? {
+                let (_, chunk) = entry?;
+                out.extend_from_slice(chunk.value());
+                found = true;
+            }
+            Ok(found.then_some(out))
+        })
+    }
+
+    /// Appends one incremental chunk (output of automerge `save_incremental`) with
+    /// `Durability::Immediate`. Returns only after the data is durable: the UI shows "saved" on
+    /// that basis, and it must survive kill -9.
+    ///
+    /// An empty chunk (`save_incremental` with no new changes) holds nothing and is not stored.
+    /// Calls for one document must not interleave with [`Store::compact`] for it: see there.
+    pub fn append_chunk(&self, key: DocKey, bytes: &[u8]) -> Result<(), StoreError> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        self.write(|txn| {
+            let mut chunks = txn.open_table(CHUNKS)?;
+            let next = match chunks.range(chunk_range(key))?.next_back() {
+                Some(entry) => {
+                    let (last, _) = entry?;
+                    last.value().1.checked_add(1).ok_or_else(|| {
+                        redb::Error::Corrupted("chunk sequence number exhausted".into())
+                    })?
+                }
+                None => 0,
+            };
+            chunks.insert((key.name(), next), bytes)?;
+            Ok(())
+        })
+    }
+
+    /// Atomically (one write transaction) replaces the snapshot with `snapshot` and removes all
+    /// chunks.
+    ///
+    /// `snapshot` must contain every change of every chunk stored so far (an automerge `save()`
+    /// of the document all those chunks came from), so the caller must not append to this
+    /// document between taking the snapshot and this call: the chunks are removed blindly.
+    pub fn compact(&self, key: DocKey, snapshot: &[u8]) -> Result<(), StoreError> {
+        self.write(|txn| {
+            let mut snapshots = txn.open_table(SNAPSHOTS)?;
+            let mut chunks = txn.open_table(CHUNKS)?;
+            snapshots.insert(key.name(), snapshot)?;
+            chunks.retain_in(chunk_range(key), |_, _| false)?;
+            Ok(())
+        })
+    }
+
+    /// Sizes of the snapshot and chunks of one document.
+    pub fn doc_stats(&self, key: DocKey) -> Result<DocStats, StoreError> {
+        self.read(|txn| {
+            let snapshots = txn.open_table(SNAPSHOTS)?;
+            let chunks = txn.open_table(CHUNKS)?;
+            let mut stats = DocStats {
+                snapshot_bytes: snapshots
+                    .get(key.name())?
+                    .map_or(0, |s| s.value().len() as u64),
+                ..DocStats::default()
+            };
+            for entry in chunks.range(chunk_range(key))? {
+                let (_, chunk) = entry?;
+                stats.chunk_count += 1;
+                stats.chunk_bytes += chunk.value().len() as u64;
+            }
+            Ok(stats)
+        })
+    }
+
+    /// True when chunks outgrow the snapshot (chunk_bytes > max(snapshot_bytes, 64 KiB) or
+    /// chunk_count > 256) — the caller then compacts.
+    pub fn needs_compaction(&self, key: DocKey) -> Result<bool, StoreError> {
+        let stats = self.doc_stats(key)?;
+        Ok(
+            stats.chunk_bytes > stats.snapshot_bytes.max(COMPACT_MIN_BYTES)
+                || stats.chunk_count > COMPACT_MAX_CHUNKS,
+        )
+    }
+
+    /// Small per-device key/value settings (actor id, device secret key, relay url, partner's
+    /// display name...).
+    pub fn get_setting(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.read(|txn| {
+            let settings = txn.open_table(SETTINGS)?;
+            Ok(settings.get(name)?.map(|v| v.value().to_vec()))
+        })
+    }
+
+    /// Stores a setting durably, replacing any previous value.
+    pub fn put_setting(&self, name: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.write(|txn| {
+            txn.open_table(SETTINGS)?.insert(name, value)?;
+            Ok(())
+        })
+    }
+
+    /// Removes a setting; removing an absent one is not an error.
+    pub fn delete_setting(&self, name: &str) -> Result<(), StoreError> {
+        self.write(|txn| {
+            txn.open_table(SETTINGS)?.remove(name)?;
+            Ok(())
+        })
+    }
+
+    /// Paired devices (for the sync issue): key = 32-byte endpoint id, value = serialized record
+    /// bytes owned by the caller. Replaces any previous record of that peer.
+    pub fn put_peer(&self, id: &[u8; 32], record: &[u8]) -> Result<(), StoreError> {
+        self.write(|txn| {
+            txn.open_table(PEERS)?.insert(id, record)?;
+            Ok(())
+        })
+    }
+
+    /// Forgets a peer and, in the same transaction, its sync states (they would only make a later
+    /// re-pairing skip changes the peer no longer has). Returns whether the peer was known.
+    pub fn remove_peer(&self, id: &[u8; 32]) -> Result<bool, StoreError> {
+        self.write(|txn| {
+            let existed = txn.open_table(PEERS)?.remove(id)?.is_some();
+            txn.open_table(SYNC_STATES)?
+                .retain(|(peer, _doc), _| peer != id)?;
+            Ok(existed)
+        })
+    }
+
+    /// Every paired device, ordered by endpoint id.
+    #[expect(
+        clippy::type_complexity,
+        reason = "the pair is the agreed API; an alias would hide that the id is plain bytes"
+    )]
+    pub fn peers(&self) -> Result<Vec<([u8; 32], Vec<u8>)>, StoreError> {
+        self.read(|txn| {
+            let peers = txn.open_table(PEERS)?;
+            peers
+                .iter()?
+                .map(|entry| {
+                    let (id, record) = entry?;
+                    Ok((*id.value(), record.value().to_vec()))
+                })
+                .collect()
+        })
+    }
+
+    /// Persisted automerge sync state per (peer, doc), to save round trips on reconnect.
+    pub fn put_sync_state(
+        &self,
+        peer: &[u8; 32],
+        key: DocKey,
+        state: &[u8],
+    ) -> Result<(), StoreError> {
+        self.write(|txn| {
+            txn.open_table(SYNC_STATES)?
+                .insert((peer, key.name()), state)?;
+            Ok(())
+        })
+    }
+
+    /// The sync state last stored for (peer, doc), if any.
+    pub fn sync_state(&self, peer: &[u8; 32], key: DocKey) -> Result<Option<Vec<u8>>, StoreError> {
+        self.read(|txn| {
+            let states = txn.open_table(SYNC_STATES)?;
+            Ok(states.get((peer, key.name()))?.map(|v| v.value().to_vec()))
+        })
+    }
+
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&ReadTransaction) -> Result<T, redb::Error>,
+    ) -> Result<T, StoreError> {
+        self.with_db(|db| {
+            let txn = db.begin_read()?;
+            f(&txn)
+        })
+    }
+
+    /// Runs `f` in one write transaction committed with `Durability::Immediate`; an error from
+    /// `f` drops the transaction, which aborts it, so a failed call changes nothing.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&WriteTransaction) -> Result<T, redb::Error>,
+    ) -> Result<T, StoreError> {
+        self.with_db(|db| {
+            let mut txn = db.begin_write()?;
+            // Immediate is redb's default; set it anyway because "saved" in the UI depends on it.
+            txn.set_durability(Durability::Immediate)?;
+            let out = f(&txn)?;
+            txn.commit()?;
+            Ok(out)
+        })
+    }
+
+    /// Runs `f` on the database, reopening it first if an earlier call failed at the I/O level.
+    fn with_db<T>(
+        &self,
+        f: impl FnOnce(&Database) -> Result<T, redb::Error>,
+    ) -> Result<T, StoreError> {
+        if self.reopen.load(Ordering::Acquire) {
+            self.reopen_database()?;
+        }
+        // A panic elsewhere while the lock was held leaves the database itself consistent (its
+        // own transactions abort), so a poisoned lock is still usable.
+        let guard = self.db.read().unwrap_or_else(PoisonError::into_inner);
+        let Some(db) = guard.as_ref() else {
+            return Err(StoreError::StoppedAfterFailure {
+                path: self.path.clone(),
+            });
+        };
+        let result = f(db).map_err(|e| StoreError::redb(&self.path, e));
+        if let Err(
+            StoreError::DiskFull { .. }
+            | StoreError::Io { .. }
+            | StoreError::StoppedAfterFailure { .. },
+        ) = &result
+        {
+            // redb now refuses every write with PreviousIo until the file is reopened.
+            self.reopen.store(true, Ordering::Release);
+        }
+        result
+    }
+
+    /// Closes the failed database and opens the file again with the full open procedure; on
+    /// failure the store stays closed and the next call tries again.
+    fn reopen_database(&self) -> Result<(), StoreError> {
+        let mut guard = self.db.write().unwrap_or_else(PoisonError::into_inner);
+        if !self.reopen.load(Ordering::Acquire) {
+            return Ok(()); // another thread reopened it meanwhile
+        }
+        if let Some(old) = guard.take() {
+            // Its error is the failure that brought us here; the file lock must go either way.
+            if let Err(err) = old.close() {
+                tracing::debug!(error = %err, "closing the failed database");
+            }
+        }
+        *guard = Some(open_database(&self.data_dir, &self.path)?);
+        self.reopen.store(false, Ordering::Release);
+        tracing::info!(path = %self.path.display(), "reopened the store after a failed write");
+        Ok(())
+    }
+}
+
+/// The open procedure of LAYOUT.md: create if absent, refuse what is not ours, then recover and
+/// verify.
+fn open_database(data_dir: &Path, path: &Path) -> Result<Database, StoreError> {
+    create_data_dir(data_dir)?;
+    match fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => {
+            return Err(StoreError::not_a_store(path, "it is not a regular file"));
+        }
+        // redb would silently initialise an empty file; an empty file we did not create is
+        // somebody else's, and ours never is empty (see `create_new`).
+        Ok(meta) if meta.len() == 0 => {
+            return Err(StoreError::not_a_store(path, "the file is empty"));
+        }
+        Ok(_) => {}
+        Err(err) if err.kind() == io::ErrorKind::NotFound => create_new(data_dir, path)?,
+        Err(err) => return Err(StoreError::io(path, err)),
+    }
+
+    match guard_panic(path, || probe_read_only(path))? {
+        Probe::Ours => {}
+        Probe::NeedsRepair => {
+            tracing::info!(path = %path.display(), "store was not closed cleanly; checking a copy before recovery");
+            guard_panic(path, || probe_copy(data_dir, path))?;
+        }
+    }
+
+    // Only now is the file known to be ours, so redb may write to it (including the repair
+    // after a crash). The integrity check verifies every page's checksum: without it a
+    // damaged file opens and then returns wrong bytes or panics on a later read (measured:
+    // half of all single-byte flips went unnoticed), with it the open refuses the file and
+    // leaves it unchanged. It costs a read of the whole file, ~30 ms for 16 MiB.
+    let db = guard_panic(path, || {
+        Database::builder()
+            .set_check_integrity_on_open(true)
+            .open(path)
+            .map_err(|e| open_error(path, e))
+    })?;
+    // The file could have been swapped between the probe and this open; check again.
+    layout::check_db(&db, path)?;
+    remove_leftovers(data_dir);
+    Ok(db)
+}
+
+/// Prefixes of the temporary files `create_new` and `probe_copy` make; a kill can leave them.
+const TEMP_PREFIXES: [&str; 2] = [".kintsugi-new-", ".kintsugi-probe-"];
+
+/// Removes temporary files a killed Kintsugi left behind. Runs while we hold the store's lock, so
+/// no other Kintsugi is probing this store, and none is creating one since it exists. Failures
+/// only cost disk space, so they are logged, not returned.
+fn remove_leftovers(data_dir: &Path) {
+    let Ok(entries) = fs::read_dir(data_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.ends_with(".redb") && TEMP_PREFIXES.iter().any(|p| name.starts_with(p)) {
+            match fs::remove_file(entry.path()) {
+                Ok(()) => tracing::info!(file = %name, "removed a leftover temporary file"),
+                Err(err) => {
+                    tracing::warn!(file = %name, error = %err, "could not remove a leftover temporary file")
+                }
+            }
+        }
+    }
+}
+
+/// Key range holding every chunk of one document.
+fn chunk_range(key: DocKey) -> std::ops::RangeInclusive<(&'static str, u64)> {
+    (key.name(), 0)..=(key.name(), u64::MAX)
+}
+
+/// Creates the data directory; a directory we create is private to the user (0700 on Unix),
+/// since it holds a journal. Existing directories keep the permissions the user gave them.
+fn create_data_dir(dir: &Path) -> Result<(), StoreError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(|e| StoreError::io(dir, e))?;
+    }
+    let mut builder = fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    match builder.create(dir) {
+        Ok(()) => Ok(()),
+        // Another process created it between the check and here: fine.
+        Err(err) if err.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        Err(err) => Err(StoreError::io(dir, err)),
+    }
+}
+
+/// Builds a new, fully initialised store under a temporary name and links it into place without
+/// replacing anything, so `kintsugi.redb` never exists half-initialised: a crash during creation
+/// leaves either no file or a complete one, never a redb file without our marker (which the next
+/// open would have to refuse).
+fn create_new(data_dir: &Path, path: &Path) -> Result<(), StoreError> {
+    // tempfile creates it with mode 0600 on Unix; the link keeps those permissions.
+    let temp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIXES[0])
+        .suffix(".redb")
+        .tempfile_in(data_dir)
+        .map_err(|e| StoreError::io(data_dir, e))?
+        .into_temp_path();
+    {
+        let db = Database::builder()
+            .create(&temp)
+            .map_err(|e| StoreError::redb(path, e))?;
+        let result = (|| {
+            let mut txn = db.begin_write()?;
+            txn.set_durability(Durability::Immediate)?;
+            layout::initialise(&txn)?;
+            txn.commit()?;
+            Ok(())
+        })();
+        result.map_err(|e: redb::Error| StoreError::redb(path, e))?;
+        db.close().map_err(|e| StoreError::redb(path, e))?;
+    }
+    match temp.persist_noclobber(path) {
+        Ok(()) => {}
+        // Another process created the store at the same moment; use theirs. `temp` is deleted
+        // when the error (which owns it) is dropped.
+        Err(err) if err.error.kind() == io::ErrorKind::AlreadyExists => return Ok(()),
+        Err(err) => return Err(StoreError::io(path, err.error)),
+    }
+    sync_dir(data_dir).map_err(|e| StoreError::io(data_dir, e))?;
+    tracing::info!(path = %path.display(), "created a new store");
+    Ok(())
+}
+
+/// Makes the directory entry of a newly linked file durable.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    fs::File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Looks at an existing file without writing to it.
+fn probe_read_only(path: &Path) -> Result<Probe, StoreError> {
+    let db = match Database::builder().open_read_only(path) {
+        Ok(db) => db,
+        Err(DatabaseError::RepairAborted) => return Ok(Probe::NeedsRepair),
+        Err(err) => return Err(open_error(path, err)),
+    };
+    layout::check_db(&db, path)?;
+    db.close().map_err(|e| StoreError::redb(path, e))?;
+    Ok(Probe::Ours)
+}
+
+/// Checks a file that needs crash recovery by recovering a temporary copy of it: recovery writes
+/// to the file, and a file that turns out not to be ours must stay untouched.
+fn probe_copy(data_dir: &Path, path: &Path) -> Result<(), StoreError> {
+    // Same directory, so the copy is on the same disk and never in a RAM-backed /tmp.
+    let copy = tempfile::Builder::new()
+        .prefix(TEMP_PREFIXES[1])
+        .suffix(".redb")
+        .tempfile_in(data_dir)
+        .map_err(|e| StoreError::io(data_dir, e))?
+        .into_temp_path();
+    fs::copy(path, &copy).map_err(|e| StoreError::io(path, e))?;
+    // Errors name the real file: the copy is an implementation detail.
+    let db = Database::builder()
+        .open(&copy)
+        .map_err(|e| open_error(path, e))?;
+    layout::check_db(&db, path)?;
+    db.close().map_err(|e| StoreError::redb(path, e))?;
+    Ok(())
+}
+
+/// Maps an error of opening an existing file.
+fn open_error(path: &Path, err: DatabaseError) -> StoreError {
+    match err {
+        // redb reports a file without its magic number as an I/O error of kind InvalidData.
+        DatabaseError::Storage(redb::StorageError::Io(io))
+            if io.kind() == io::ErrorKind::InvalidData =>
+        {
+            StoreError::not_a_store(path, format!("it is not a redb database: {io}"))
+        }
+        DatabaseError::UpgradeRequired(version) => StoreError::not_a_store(
+            path,
+            format!(
+                "it is a redb database in the old file format {version}, which Kintsugi never wrote"
+            ),
+        ),
+        other => StoreError::redb(path, other),
+    }
+}
+
+/// redb documents that opening a file altered outside redb may panic. Turn such a panic into a
+/// refusal so that a damaged file gives the user a message instead of taking the app down.
+fn guard_panic<T>(path: &Path, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    panic::catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(StoreError::Corrupted {
+            path: path.to_path_buf(),
+            detail: "the database engine failed while reading it".into(),
+        })
+    })
+}

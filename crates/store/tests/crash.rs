@@ -1,0 +1,322 @@
+//! Kill -9 tests: the test binary re-runs itself as a child that writes until it is killed.
+
+use std::env;
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime};
+
+use kintsugi_store::{DocKey, FILE_NAME, LAYOUT_VERSION, Store, StoreError};
+
+/// Directory the child works in; the child does nothing without it.
+const DIR_ENV: &str = "KINTSUGI_STORE_CRASH_DIR";
+/// What the child does: "append", "compact", "create", "foreign" or "future".
+const MODE_ENV: &str = "KINTSUGI_STORE_CRASH_MODE";
+
+/// Record `n`: its number, then a filler whose length varies with `n`.
+fn record(n: u64) -> Vec<u8> {
+    let mut out = n.to_le_bytes().to_vec();
+    out.extend(std::iter::repeat_n(n as u8, (n * 37 % 300) as usize));
+    out
+}
+
+/// Parses joined records; panics unless they are exactly 1..=m (nothing lost, nothing
+/// duplicated), and returns m.
+fn parse_records(mut bytes: &[u8]) -> u64 {
+    let mut expected = 1;
+    while !bytes.is_empty() {
+        assert!(bytes.len() >= 8, "truncated record after {}", expected - 1);
+        let n = u64::from_le_bytes(bytes[..8].try_into().unwrap());
+        assert_eq!(n, expected, "records out of sequence (lost or duplicated)");
+        let want = record(n);
+        assert_eq!(&bytes[..want.len()], want.as_slice(), "record {n} damaged");
+        bytes = &bytes[want.len()..];
+        expected += 1;
+    }
+    expected - 1
+}
+
+/// Child side. Ignored, so a plain `cargo test` never runs it; the parents start it with
+/// `--exact crash_child --ignored`. Every progress line is printed only after the call it reports
+/// has returned.
+#[test]
+#[ignore = "child process of the kill -9 tests; does nothing when run on its own"]
+fn crash_child() {
+    let Some(dir) = env::var_os(DIR_ENV).map(PathBuf::from) else {
+        return;
+    };
+    let mode = env::var(MODE_ENV).unwrap_or_default();
+    let mut out = std::io::stdout().lock();
+    let mut say = |line: String| {
+        writeln!(out, "{line}").unwrap();
+        out.flush().unwrap();
+    };
+    match mode.as_str() {
+        "append" => {
+            let store = Store::open(&dir).unwrap();
+            for n in 1..=100_000 {
+                store.append_chunk(DocKey::Couple, &record(n)).unwrap();
+                // Every 40 saves, fold the chunks into the snapshot, as the app does.
+                if n % 40 == 0 {
+                    let joined = store.load_doc(DocKey::Couple).unwrap().unwrap();
+                    store.compact(DocKey::Couple, &joined).unwrap();
+                }
+                say(format!("saved {n}"));
+            }
+        }
+        "compact" => {
+            // Mostly compactions of a ~30 KiB snapshot, so most kills land inside one.
+            let store = Store::open(&dir).unwrap();
+            for n in 1..=200 {
+                store.append_chunk(DocKey::Couple, &record(n)).unwrap();
+            }
+            say("saved 200".into());
+            for n in 201..=100_000 {
+                let joined = store.load_doc(DocKey::Couple).unwrap().unwrap();
+                store.compact(DocKey::Couple, &joined).unwrap();
+                store.append_chunk(DocKey::Couple, &record(n)).unwrap();
+                say(format!("saved {n}"));
+            }
+        }
+        "create" => {
+            for n in 1..=100_000 {
+                Store::open(&dir.join(n.to_string())).unwrap();
+                say(format!("saved {n}"));
+            }
+        }
+        // Files left by a killed writer, which redb must repair before reading them.
+        "foreign" => {
+            let db = redb::Database::create(dir.join(FILE_NAME)).unwrap();
+            let notes: redb::TableDefinition<&str, &str> = redb::TableDefinition::new("notes");
+            let txn = db.begin_write().unwrap();
+            txn.open_table(notes).unwrap().insert("k", "v").unwrap();
+            txn.commit().unwrap();
+            say("saved 1".into());
+            std::thread::sleep(Duration::from_secs(60));
+        }
+        "future" => {
+            Store::open(&dir).unwrap().close().unwrap();
+            let db = redb::Database::open(dir.join(FILE_NAME)).unwrap();
+            let meta: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("meta");
+            let txn = db.begin_write().unwrap();
+            let version = (LAYOUT_VERSION + 1).to_le_bytes();
+            txn.open_table(meta)
+                .unwrap()
+                .insert("layout_version", version.as_slice())
+                .unwrap();
+            txn.commit().unwrap();
+            say("saved 1".into());
+            std::thread::sleep(Duration::from_secs(60));
+        }
+        other => panic!("unknown child mode {other:?}"),
+    }
+}
+
+/// A small xorshift generator, seeded from the clock; the seed is printed for reproduction.
+struct Rng(u64);
+
+impl Rng {
+    fn from_clock() -> Rng {
+        let nanos = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64;
+        let seed = nanos | 1;
+        eprintln!("crash test seed {seed}");
+        Rng(seed)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// What a killed child reported.
+struct Killed {
+    /// Highest N of a complete `saved N` line.
+    last_saved: u64,
+}
+
+/// Runs the child in `mode` on `dir`, kills it with SIGKILL once it has reported `kill_after`
+/// saves (it keeps working until the signal lands), and returns what it reported.
+/// `while_running` runs between the last awaited report and the kill.
+fn run_and_kill(dir: &Path, mode: &str, kill_after: u64, while_running: impl FnOnce()) -> Killed {
+    let mut child = Command::new(env::current_exe().unwrap())
+        .args(["--exact", "crash_child", "--ignored", "--nocapture"])
+        .env(DIR_ENV, dir)
+        .env(MODE_ENV, mode)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut last_saved = 0;
+    let mut line = String::new();
+    // Only whole lines count: the kill may cut the last one short.
+    let mut read_report = |last_saved: &mut u64| -> bool {
+        line.clear();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            return false;
+        }
+        if let Some(n) = line
+            .strip_suffix('\n')
+            .and_then(|l| l.strip_prefix("saved "))
+        {
+            *last_saved = n.parse().unwrap();
+        }
+        true
+    };
+    while last_saved < kill_after {
+        if !read_report(&mut last_saved) {
+            let mut stderr = String::new();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut stderr)
+                .unwrap();
+            panic!("child ({mode}) ended after {last_saved} saves:\n{stderr}");
+        }
+    }
+    while_running();
+    child.kill().unwrap();
+    // Reports written before the signal are still in the pipe.
+    while read_report(&mut last_saved) {}
+    let status = child.wait().unwrap();
+    assert!(
+        !status.success(),
+        "the child was expected to die from the kill"
+    );
+    Killed { last_saved }
+}
+
+fn assert_only_the_store_is_left(dir: &Path) {
+    let names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, [FILE_NAME], "temporary files left behind");
+}
+
+#[test]
+fn every_reported_save_survives_kill_9() {
+    let mut rng = Rng::from_clock();
+    for trial in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let kill_after = 1 + rng.below(120);
+        let delay = Duration::from_micros(rng.below(1_000));
+        let killed = run_and_kill(dir.path(), "append", kill_after, || {
+            std::thread::sleep(delay);
+            if trial == 0 {
+                // Another process holds the store: a second open must be refused, not wait.
+                let err = Store::open(dir.path()).unwrap_err();
+                assert!(matches!(err, StoreError::AlreadyOpen { .. }), "{err:?}");
+            }
+        });
+        assert_needs_repair(&dir.path().join(FILE_NAME));
+        let store = Store::open(dir.path()).unwrap();
+        let bytes = store.load_doc(DocKey::Couple).unwrap().unwrap_or_default();
+        let stored = parse_records(&bytes);
+        assert!(
+            stored >= killed.last_saved,
+            "trial {trial}: child reported {} saved, only {stored} survived",
+            killed.last_saved
+        );
+        // The recovered store keeps working and survives a clean reopen.
+        store
+            .append_chunk(DocKey::Couple, &record(stored + 1))
+            .unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        let bytes = store.load_doc(DocKey::Couple).unwrap().unwrap();
+        assert_eq!(parse_records(&bytes), stored + 1);
+        drop(store);
+        assert_only_the_store_is_left(dir.path());
+    }
+}
+
+#[test]
+fn a_kill_during_compaction_loses_and_duplicates_nothing() {
+    let mut rng = Rng::from_clock();
+    for trial in 0..8 {
+        let dir = tempfile::tempdir().unwrap();
+        let kill_after = 200 + rng.below(30);
+        // The kill then lands anywhere in the child's loop, not just right after a report.
+        let delay = Duration::from_micros(rng.below(3_000));
+        let killed = run_and_kill(dir.path(), "compact", kill_after, || {
+            std::thread::sleep(delay)
+        });
+        let store = Store::open(dir.path()).unwrap();
+        let bytes = store.load_doc(DocKey::Couple).unwrap().unwrap_or_default();
+        let stored = parse_records(&bytes);
+        assert!(
+            stored >= killed.last_saved,
+            "trial {trial}: child reported {} saved, only {stored} survived",
+            killed.last_saved
+        );
+    }
+}
+
+#[test]
+fn a_kill_while_creating_never_leaves_a_half_made_store() {
+    let mut rng = Rng::from_clock();
+    for trial in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let delay = Duration::from_micros(rng.below(3_000));
+        let killed = run_and_kill(dir.path(), "create", 1 + rng.below(5), || {
+            std::thread::sleep(delay)
+        });
+        // Every store the child got to, including the one it was making when killed, must open:
+        // a half-initialised file would be refused as NotAStore.
+        for n in 1..=killed.last_saved + 1 {
+            let sub = dir.path().join(n.to_string());
+            Store::open(&sub).unwrap_or_else(|e| panic!("trial {trial}, store {n}: {e}"));
+            // The open also cleared what the killed creation left.
+            assert_only_the_store_is_left(&sub);
+        }
+    }
+}
+
+/// Checks that redb itself cannot read `path` without repairing it first, so that the test really
+/// covers the store's handling of crash-left files.
+fn assert_needs_repair(path: &Path) {
+    match redb::Database::builder().open_read_only(path) {
+        Err(redb::DatabaseError::RepairAborted) => {}
+        Ok(_) => panic!("expected a file that needs repair; it opened read-only"),
+        Err(other) => panic!("expected a file that needs repair, got {other:?}"),
+    }
+}
+
+/// Opens a file a killed writer left behind, expecting a refusal that leaves it untouched.
+fn refused_after_kill(mode: &str) -> StoreError {
+    let dir = tempfile::tempdir().unwrap();
+    run_and_kill(dir.path(), mode, 1, || {});
+    let path = dir.path().join(FILE_NAME);
+    assert_needs_repair(&path);
+    let before = fs::read(&path).unwrap();
+    let err = Store::open(dir.path()).unwrap_err();
+    assert_eq!(
+        fs::read(&path).unwrap(),
+        before,
+        "a refused file was modified"
+    );
+    assert_only_the_store_is_left(dir.path());
+    err
+}
+
+#[test]
+fn a_crash_left_foreign_file_is_refused_without_being_repaired() {
+    let err = refused_after_kill("foreign");
+    assert!(matches!(err, StoreError::NotAStore { .. }), "{err:?}");
+}
+
+#[test]
+fn a_crash_left_future_layout_is_refused_without_being_repaired() {
+    let err = refused_after_kill("future");
+    assert!(matches!(err, StoreError::FutureLayout { .. }), "{err:?}");
+}
