@@ -33,8 +33,14 @@ pub struct ApologyFields {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
     /// First run: my name, and the name I use for my partner.
-    SetUp { my_name: String, partner_name: String },
-    SetNames { my_name: String, partner_name: String },
+    SetUp {
+        my_name: String,
+        partner_name: String,
+    },
+    SetNames {
+        my_name: String,
+        partner_name: String,
+    },
 
     // Private journal.
     AddJournalEntry {
@@ -53,51 +59,148 @@ pub enum Command {
         tags: Vec<String>,
         prompt: Option<String>,
     },
-    SpliceJournalText { id: ItemId, pos: usize, delete: usize, insert: String },
-    DeleteJournalEntry { id: ItemId },
+    SpliceJournalText {
+        id: ItemId,
+        pos: usize,
+        delete: usize,
+        insert: String,
+    },
+    DeleteJournalEntry {
+        id: ItemId,
+    },
     /// Copies the entry into the couple document; the partner's devices receive it.
-    ShareJournalEntry { id: ItemId },
+    ShareJournalEntry {
+        id: ItemId,
+    },
     /// Removes the shared copy from the couple document from now on.
-    UnshareJournalEntry { id: ItemId },
+    UnshareJournalEntry {
+        id: ItemId,
+    },
 
     // Agreement.
-    AddSection { id: ItemId, title: String },
-    RenameSection { section: String, title: String },
-    SpliceSection { section: String, pos: usize, delete: usize, insert: String },
-    DeleteSection { section: String },
+    AddSection {
+        id: ItemId,
+        title: String,
+    },
+    RenameSection {
+        section: String,
+        title: String,
+    },
+    SpliceSection {
+        section: String,
+        pos: usize,
+        delete: usize,
+        insert: String,
+    },
+    DeleteSection {
+        section: String,
+    },
     /// Binds my affirmation to the agreement text as it stands now.
     AffirmAgreement,
-    SetReassurancePlan { text: String },
+    SetReassurancePlan {
+        text: String,
+    },
 
     // Check-ins.
-    SaveDailyCheckIn { date: String, answers: DailyAnswers },
-    SaveWeeklyCheckIn { week: String, answers: WeeklyAnswers },
+    SaveDailyCheckIn {
+        date: String,
+        answers: DailyAnswers,
+    },
+    SaveWeeklyCheckIn {
+        week: String,
+        answers: WeeklyAnswers,
+    },
 
     // Commitments.
-    AddCommitment { id: ItemId, text: String },
-    SetCommitmentActive { id: ItemId, active: bool },
-    LogCommitment { id: ItemId, date: String, status: LogStatus, note: String },
-    AcknowledgeCommitmentLog { id: ItemId, date: String },
+    AddCommitment {
+        id: ItemId,
+        text: String,
+    },
+    SetCommitmentActive {
+        id: ItemId,
+        active: bool,
+    },
+    LogCommitment {
+        id: ItemId,
+        date: String,
+        status: LogStatus,
+        note: String,
+    },
+    AcknowledgeCommitmentLog {
+        id: ItemId,
+        date: String,
+    },
 
     // Disclosures, triggers, questions.
-    AddDisclosure { id: ItemId, text: String, before_asked: bool },
-    AcknowledgeDisclosure { id: ItemId, response: String },
-    RaiseTrigger { id: ItemId, note: String },
-    AcknowledgeTrigger { id: ItemId },
-    AskQuestion { id: ItemId, text: String },
-    AskAgain { id: ItemId },
-    AnswerQuestion { question: ItemId, id: ItemId, text: String },
+    AddDisclosure {
+        id: ItemId,
+        text: String,
+        before_asked: bool,
+    },
+    AcknowledgeDisclosure {
+        id: ItemId,
+        response: String,
+    },
+    RaiseTrigger {
+        id: ItemId,
+        note: String,
+    },
+    AcknowledgeTrigger {
+        id: ItemId,
+    },
+    AskQuestion {
+        id: ItemId,
+        text: String,
+    },
+    AskAgain {
+        id: ItemId,
+    },
+    AnswerQuestion {
+        question: ItemId,
+        id: ItemId,
+        text: String,
+    },
 
     // Wins, time together, apologies, therapy.
-    AddWin { id: ItemId, kind: WinKind, text: String },
-    AddRitual { id: ItemId, kind: RitualKind, title: String, date: Option<String> },
-    SetRitualDone { id: ItemId, done: bool },
-    SaveApologyDraft { id: ItemId, fields: ApologyFields },
-    DeleteApologyDraft { id: ItemId },
+    AddWin {
+        id: ItemId,
+        kind: WinKind,
+        text: String,
+    },
+    AddRitual {
+        id: ItemId,
+        kind: RitualKind,
+        title: String,
+        date: Option<String>,
+    },
+    SetRitualDone {
+        id: ItemId,
+        done: bool,
+    },
+    SaveApologyDraft {
+        id: ItemId,
+        fields: ApologyFields,
+    },
+    DeleteApologyDraft {
+        id: ItemId,
+    },
     /// Publishes a draft to the couple document.
-    ShareApology { id: ItemId },
-    AddTherapyTopic { id: ItemId, text: String },
-    SetTherapyTopicDiscussed { id: ItemId, discussed: bool },
-    AddSelfCare { id: ItemId, text: String },
-    RemoveSelfCare { id: ItemId },
+    ShareApology {
+        id: ItemId,
+    },
+    AddTherapyTopic {
+        id: ItemId,
+        text: String,
+    },
+    SetTherapyTopicDiscussed {
+        id: ItemId,
+        discussed: bool,
+    },
+    AddSelfCare {
+        id: ItemId,
+        text: String,
+    },
+    RemoveSelfCare {
+        id: ItemId,
+    },
 }

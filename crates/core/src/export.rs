@@ -22,7 +22,8 @@ pub struct ExportScope {
 
 impl ExportScope {
     fn contains(&self, date: &str) -> bool {
-        self.from.as_deref().is_none_or(|f| date >= f) && self.to.as_deref().is_none_or(|t| date <= t)
+        self.from.as_deref().is_none_or(|f| date >= f)
+            && self.to.as_deref().is_none_or(|t| date <= t)
     }
 }
 
@@ -61,9 +62,12 @@ pub fn export(view: &View, scope: &ExportScope, format: ExportFormat) -> String 
                 to: scope.to.as_deref(),
                 my_name: &view.my_name,
                 partner_name: &view.partner_name,
-                journal: scope
-                    .own_private
-                    .then(|| view.journal.iter().filter(|e| scope.contains(&e.date)).collect()),
+                journal: scope.own_private.then(|| {
+                    view.journal
+                        .iter()
+                        .filter(|e| scope.contains(&e.date))
+                        .collect()
+                }),
                 agreement: &view.agreement,
                 daily_checkins: view
                     .daily_checkins
@@ -134,7 +138,8 @@ pub fn export(view: &View, scope: &ExportScope, format: ExportFormat) -> String 
             if !view.commitments.is_empty() {
                 md.push_str("## Commitments\n\n");
                 for c in &view.commitments {
-                    let in_period: Vec<_> = c.log.iter().filter(|l| scope.contains(&l.date)).collect();
+                    let in_period: Vec<_> =
+                        c.log.iter().filter(|l| scope.contains(&l.date)).collect();
                     let kept = in_period
                         .iter()
                         .filter(|l| l.status == crate::views::LogStatus::Kept)
@@ -156,7 +161,12 @@ pub fn export(view: &View, scope: &ExportScope, format: ExportFormat) -> String 
             if !shared.is_empty() {
                 md.push_str("## Shared journal entries\n\n");
                 for e in shared {
-                    md.push_str(&format!("### {} — {}\n\n{}\n\n", e.date, view.name_of(&e.by), e.text.trim_end()));
+                    md.push_str(&format!(
+                        "### {} — {}\n\n{}\n\n",
+                        e.date,
+                        view.name_of(&e.by),
+                        e.text.trim_end()
+                    ));
                 }
             }
             if scope.own_private {
@@ -177,7 +187,11 @@ pub fn export(view: &View, scope: &ExportScope, format: ExportFormat) -> String 
                     md.push_str("\n\n");
                 }
             }
-            let topics: Vec<_> = view.therapy_topics.iter().filter(|t| !t.discussed).collect();
+            let topics: Vec<_> = view
+                .therapy_topics
+                .iter()
+                .filter(|t| !t.discussed)
+                .collect();
             if !topics.is_empty() {
                 md.push_str("## For the next session\n\n");
                 for t in topics {
@@ -191,7 +205,10 @@ pub fn export(view: &View, scope: &ExportScope, format: ExportFormat) -> String 
                 .filter(|t| scope.contains(&date_of(t.at)))
                 .collect();
             if !triggers.is_empty() {
-                md.push_str(&format!("## Triggers\n\n{} in this period.\n\n", triggers.len()));
+                md.push_str(&format!(
+                    "## Triggers\n\n{} in this period.\n\n",
+                    triggers.len()
+                ));
             }
             md
         }

@@ -21,7 +21,9 @@ pub use export::{ExportFormat, ExportScope, export};
 pub use ids::{ItemId, PartnerId, Timestamp, parse_date, today_local, week_of};
 pub use model::{CoreError, DocKind, Model};
 pub use read::ItemError;
-pub use schema::{MAX_TEXT_CHARS, SCHEMA_VERSION, SectionTemplate, journal_prompts, section_templates};
+pub use schema::{
+    MAX_TEXT_CHARS, SCHEMA_VERSION, SectionTemplate, journal_prompts, section_templates,
+};
 pub use text::{Splice, splice_between};
 pub use views::*;
 

@@ -91,6 +91,28 @@ impl Model {
         &self.me
     }
 
+    /// Becomes another partner identity: for a second own device joining before it was set up,
+    /// so its journal is the same partner's. Refused once this device has written anything as
+    /// itself, because those items would be orphaned under the old id.
+    pub fn adopt_identity(&mut self, me: PartnerId) -> Result<(), CoreError> {
+        if self.me == me {
+            return Ok(());
+        }
+        let v = self.view();
+        let mine = |by: &PartnerId| by == &self.me;
+        if v.is_set_up()
+            || !v.journal.is_empty()
+            || v.members.iter().any(|m| mine(&m.id))
+            || v.daily_checkins.iter().any(|c| mine(&c.by))
+        {
+            return Err(invalid(
+                "this device is already set up for someone; only a device that has not been set up can join as your own second device",
+            ));
+        }
+        self.me = me;
+        Ok(())
+    }
+
     pub fn doc(&self, kind: DocKind) -> &AutoCommit {
         match kind {
             DocKind::Couple => &self.couple,
@@ -281,7 +303,12 @@ impl Model {
             }
             Command::RenameSection { section, title } => {
                 let title = short_text(&title, "The section title")?;
-                let s = item(&self.couple, "agreement", &ItemId(section), "agreement section")?;
+                let s = item(
+                    &self.couple,
+                    "agreement",
+                    &ItemId(section),
+                    "agreement section",
+                )?;
                 self.couple.put(&s, "title", title.as_str())?;
                 self.couple.put(&s, "edited_by", me.as_str())?;
                 self.couple.put(&s, "edited_at", now)?;
@@ -292,14 +319,24 @@ impl Model {
                 delete,
                 insert,
             } => {
-                let s = item(&self.couple, "agreement", &ItemId(section), "agreement section")?;
+                let s = item(
+                    &self.couple,
+                    "agreement",
+                    &ItemId(section),
+                    "agreement section",
+                )?;
                 let t = text_obj(&mut self.couple, &s, "body")?;
                 splice_checked(&mut self.couple, &t, pos, delete, &insert)?;
                 self.couple.put(&s, "edited_by", me.as_str())?;
                 self.couple.put(&s, "edited_at", now)?;
             }
             Command::DeleteSection { section } => {
-                item(&self.couple, "agreement", &ItemId(section.clone()), "agreement section")?;
+                item(
+                    &self.couple,
+                    "agreement",
+                    &ItemId(section.clone()),
+                    "agreement section",
+                )?;
                 let agreement = top(&self.couple, "agreement")?;
                 self.couple.delete(&agreement, section.as_str())?;
             }
@@ -342,7 +379,8 @@ impl Model {
                 self.couple.put(&c, "date", date.as_str())?;
                 self.couple.put(&c, "by", me.as_str())?;
                 self.couple.put(&c, "mood", answers.mood as i64)?;
-                self.couple.put(&c, "connection", answers.connection as i64)?;
+                self.couple
+                    .put(&c, "connection", answers.connection as i64)?;
                 self.couple.put(&c, "safety", answers.safety as i64)?;
                 self.couple.put(&c, "high", answers.high.trim())?;
                 self.couple.put(&c, "low", answers.low.trim())?;
@@ -369,11 +407,15 @@ impl Model {
                 self.couple.put(&c, "v", SCHEMA_VERSION)?;
                 self.couple.put(&c, "week", week.as_str())?;
                 self.couple.put(&c, "by", me.as_str())?;
-                self.couple.put(&c, "how_it_went", answers.how_it_went.trim())?;
-                self.couple.put(&c, "agreements", answers.agreements.trim())?;
-                self.couple.put(&c, "commitments", answers.commitments.trim())?;
+                self.couple
+                    .put(&c, "how_it_went", answers.how_it_went.trim())?;
+                self.couple
+                    .put(&c, "agreements", answers.agreements.trim())?;
+                self.couple
+                    .put(&c, "commitments", answers.commitments.trim())?;
                 self.couple.put(&c, "wins", answers.wins.trim())?;
-                self.couple.put(&c, "for_therapy", answers.for_therapy.trim())?;
+                self.couple
+                    .put(&c, "for_therapy", answers.for_therapy.trim())?;
                 self.couple.put(&c, "at", now)?;
             }
 
@@ -466,8 +508,7 @@ impl Model {
             Command::AskAgain { id } => {
                 let q = self.own_item("questions", &id, "question", "asked_by")?;
                 let again = ensure_map(&mut self.couple, &q, "asked_again")?;
-                self.couple
-                    .put(&again, ItemId::random().0.as_str(), now)?;
+                self.couple.put(&again, ItemId::random().0.as_str(), now)?;
             }
             Command::AnswerQuestion { question, id, text } => {
                 long_text(&text, "The answer")?;
@@ -510,7 +551,8 @@ impl Model {
                 if done {
                     self.couple.put(&r, "done_at", now)?;
                 } else {
-                    self.couple.put(&r, "done_at", automerge::ScalarValue::Null)?;
+                    self.couple
+                        .put(&r, "done_at", automerge::ScalarValue::Null)?;
                 }
             }
             Command::SaveApologyDraft { id, fields } => {
@@ -641,7 +683,9 @@ impl Model {
             me: Some(self.me.clone()),
             ..View::default()
         };
-        if let Some(e) = newer_schema(&self.couple, "couple").or(newer_schema(&self.private, "private")) {
+        if let Some(e) =
+            newer_schema(&self.couple, "couple").or(newer_schema(&self.private, "private"))
+        {
             errors.push(e);
         }
         if let Ok(profile) = Rd::root_map(&self.private, "profile") {
@@ -792,8 +836,9 @@ impl Model {
             Ok(Win {
                 id: ItemId(id.to_owned()),
                 by: PartnerId(w.str("by")?),
-                kind: WinKind::parse(&kind)
-                    .ok_or_else(|| ItemError::new(w.place(), format!("has an unknown kind '{kind}'")))?,
+                kind: WinKind::parse(&kind).ok_or_else(|| {
+                    ItemError::new(w.place(), format!("has an unknown kind '{kind}'"))
+                })?,
                 text: w.str("text")?,
                 at: w.i64("at")?,
             })
@@ -804,8 +849,9 @@ impl Model {
             Ok(Ritual {
                 id: ItemId(id.to_owned()),
                 by: PartnerId(r.str("by")?),
-                kind: RitualKind::parse(&kind)
-                    .ok_or_else(|| ItemError::new(r.place(), format!("has an unknown kind '{kind}'")))?,
+                kind: RitualKind::parse(&kind).ok_or_else(|| {
+                    ItemError::new(r.place(), format!("has an unknown kind '{kind}'"))
+                })?,
                 title: r.str("title")?,
                 date: r.opt_str("date")?,
                 done_at: r.opt_i64("done_at")?,
@@ -1007,7 +1053,9 @@ fn item(doc: &AutoCommit, map: &str, id: &ItemId, what: &'static str) -> Result<
     let root = Rd::root_map(doc, map)?;
     match doc.get(&root.obj, id.0.as_str())? {
         Some((Value::Object(ObjType::Map), obj)) => Ok(obj),
-        Some(_) => Err(ItemError::new(format!("{map}/{id}"), "has the wrong type (expected a map)").into()),
+        Some(_) => {
+            Err(ItemError::new(format!("{map}/{id}"), "has the wrong type (expected a map)").into())
+        }
         None => Err(not_found(what, id)),
     }
 }
@@ -1041,7 +1089,9 @@ fn text_obj(doc: &mut AutoCommit, parent: &ObjId, key: &str) -> Result<ObjId, Co
             Ok(obj)
         }
         None => Ok(doc.put_object(parent, key, ObjType::Text)?),
-        Some(_) => Err(invalid(format!("the field '{key}' is not text and cannot be edited"))),
+        Some(_) => Err(invalid(format!(
+            "the field '{key}' is not text and cannot be edited"
+        ))),
     }
 }
 
@@ -1067,7 +1117,12 @@ fn splice_checked(
     Ok(())
 }
 
-fn put_opt_str(doc: &mut AutoCommit, obj: &ObjId, key: &str, v: Option<&str>) -> Result<(), CoreError> {
+fn put_opt_str(
+    doc: &mut AutoCommit,
+    obj: &ObjId,
+    key: &str,
+    v: Option<&str>,
+) -> Result<(), CoreError> {
     match v.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => doc.put(obj, key, s)?,
         None => doc.put(obj, key, automerge::ScalarValue::Null)?,
@@ -1075,7 +1130,12 @@ fn put_opt_str(doc: &mut AutoCommit, obj: &ObjId, key: &str, v: Option<&str>) ->
     Ok(())
 }
 
-fn put_opt_u8(doc: &mut AutoCommit, obj: &ObjId, key: &str, v: Option<u8>) -> Result<(), CoreError> {
+fn put_opt_u8(
+    doc: &mut AutoCommit,
+    obj: &ObjId,
+    key: &str,
+    v: Option<u8>,
+) -> Result<(), CoreError> {
     match v {
         Some(n) => doc.put(obj, key, n as i64)?,
         None => doc.put(obj, key, automerge::ScalarValue::Null)?,
@@ -1149,7 +1209,9 @@ fn clean_tags(tags: Vec<String>) -> Result<Vec<String>, CoreError> {
             continue;
         }
         if t.chars().count() > 50 {
-            return Err(invalid(format!("The tag '{t}' is longer than 50 characters")));
+            return Err(invalid(format!(
+                "The tag '{t}' is longer than 50 characters"
+            )));
         }
         out.push(t);
     }

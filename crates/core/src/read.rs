@@ -144,7 +144,8 @@ impl<'a> Rd<'a> {
     }
 
     pub fn i64(&self, key: &str) -> Result<i64, ItemError> {
-        self.opt_i64(key)?.ok_or_else(|| self.err(key, "is missing"))
+        self.opt_i64(key)?
+            .ok_or_else(|| self.err(key, "is missing"))
     }
 
     pub fn opt_u64(&self, key: &str) -> Result<Option<u64>, ItemError> {
@@ -194,7 +195,9 @@ impl<'a> Rd<'a> {
                             .as_str()
                             .filter(|s| s.chars().count() <= 200)
                             .map(str::to_owned)
-                            .ok_or_else(|| self.err(key, "holds something that is not a short text")),
+                            .ok_or_else(|| {
+                                self.err(key, "holds something that is not a short text")
+                            }),
                         _ => Err(self.err(key, "holds something that is not a short text")),
                     })
                     .collect()

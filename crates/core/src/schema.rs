@@ -97,7 +97,9 @@ pub fn journal_prompts() -> impl Iterator<Item = &'static str> {
 
 fn genesis_doc(kind: &str, maps: &[&str], extra: impl FnOnce(&mut AutoCommit)) -> AutoCommit {
     // Actor 0x00…01 and time 0 make the genesis change identical on every device.
-    let mut doc = AutoCommit::new().with_actor(ActorId::from(vec![0u8; 15].into_iter().chain([1]).collect::<Vec<u8>>()));
+    let mut doc = AutoCommit::new().with_actor(ActorId::from(
+        vec![0u8; 15].into_iter().chain([1]).collect::<Vec<u8>>(),
+    ));
     doc.put(ROOT, "kind", kind).expect("fresh doc");
     doc.put(ROOT, "schema", SCHEMA_VERSION).expect("fresh doc");
     for m in maps {
@@ -121,7 +123,8 @@ pub(crate) fn couple_genesis() -> AutoCommit {
             doc.put(&s, "kind", t.kind).expect("fresh doc");
             doc.put(&s, "title", t.title).expect("fresh doc");
             doc.put(&s, "order", order as i64).expect("fresh doc");
-            doc.put_object(&s, "body", ObjType::Text).expect("fresh doc");
+            doc.put_object(&s, "body", ObjType::Text)
+                .expect("fresh doc");
         }
     })
 }

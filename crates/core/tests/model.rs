@@ -94,7 +94,10 @@ fn devices_set_up_apart_share_the_same_sections() {
     merge_couple(&mut a, &mut b);
     let t = body(&a, "conflict");
     assert_eq!(t, body(&b, "conflict"));
-    assert!(t.contains("Twenty minutes.") && t.contains("We come back."), "{t}");
+    assert!(
+        t.contains("Twenty minutes.") && t.contains("We come back."),
+        "{t}"
+    );
     assert_eq!(a.view().agreement.len(), 6, "no duplicated sections");
 }
 
@@ -112,8 +115,22 @@ fn both_partners_check_in_on_the_same_day() {
         low: "".into(),
         need: "patience".into(),
     };
-    a.apply(Command::SaveDailyCheckIn { date: "2026-11-24".into(), answers: answers(2) }, 10).unwrap();
-    b.apply(Command::SaveDailyCheckIn { date: "2026-11-24".into(), answers: answers(4) }, 11).unwrap();
+    a.apply(
+        Command::SaveDailyCheckIn {
+            date: "2026-11-24".into(),
+            answers: answers(2),
+        },
+        10,
+    )
+    .unwrap();
+    b.apply(
+        Command::SaveDailyCheckIn {
+            date: "2026-11-24".into(),
+            answers: answers(4),
+        },
+        11,
+    )
+    .unwrap();
     a.commit(12);
     b.commit(12);
     merge_couple(&mut a, &mut b);
@@ -146,9 +163,15 @@ fn private_entry_stays_out_of_the_couple_document_until_shared() {
     assert!(!contains(&couple_bytes, "zebra-secret-thought"));
     assert_eq!(a.view().journal[0].tags, ["fear"]);
 
-    a.apply(Command::ShareJournalEntry { id: id.clone() }, 21).unwrap();
+    a.apply(Command::ShareJournalEntry { id: id.clone() }, 21)
+        .unwrap();
     a.apply(
-        Command::SpliceJournalText { id: id.clone(), pos: 0, delete: 0, insert: "Now: ".into() },
+        Command::SpliceJournalText {
+            id: id.clone(),
+            pos: 0,
+            delete: 0,
+            insert: "Now: ".into(),
+        },
         22,
     )
     .unwrap();
@@ -157,12 +180,16 @@ fn private_entry_stays_out_of_the_couple_document_until_shared() {
     assert_eq!(v.shared_entries.len(), 1);
     assert_eq!(v.shared_entries[0].text, "Now: zebra-secret-thought");
 
-    a.apply(Command::UnshareJournalEntry { id: id.clone() }, 23).unwrap();
+    a.apply(Command::UnshareJournalEntry { id: id.clone() }, 23)
+        .unwrap();
     a.commit(23);
     let v = a.view();
     assert!(v.shared_entries.is_empty());
     assert!(!v.journal[0].shared);
-    assert_eq!(v.journal[0].text, "Now: zebra-secret-thought", "unsharing keeps the original");
+    assert_eq!(
+        v.journal[0].text, "Now: zebra-secret-thought",
+        "unsharing keeps the original"
+    );
 }
 
 fn contains(hay: &[u8], needle: &str) -> bool {
@@ -189,7 +216,12 @@ fn bad_commands_are_refused_with_a_reason_and_keep_earlier_typing() {
         .apply(
             Command::SaveDailyCheckIn {
                 date: "2026-11-24".into(),
-                answers: DailyAnswers { mood: 9, connection: 1, safety: 1, ..Default::default() },
+                answers: DailyAnswers {
+                    mood: 9,
+                    connection: 1,
+                    safety: 1,
+                    ..Default::default()
+                },
             },
             40,
         )
@@ -197,7 +229,12 @@ fn bad_commands_are_refused_with_a_reason_and_keep_earlier_typing() {
     assert!(err.to_string().contains("Mood"), "{err}");
     let err = a
         .apply(
-            Command::SpliceSection { section: "review".into(), pos: 1000, delete: 0, insert: "x".into() },
+            Command::SpliceSection {
+                section: "review".into(),
+                pos: 1000,
+                delete: 0,
+                insert: "x".into(),
+            },
             41,
         )
         .unwrap_err();
@@ -225,7 +262,8 @@ fn hostile_items_read_as_errors_not_panics() {
     doc.put(&e, "date", "2026-01-01").unwrap();
     doc.put(&e, "created_at", 1).unwrap();
     doc.put(&e, "updated_at", 1).unwrap();
-    doc.put(&e, "text", "x".repeat(MAX_TEXT_CHARS + 1).as_str()).unwrap();
+    doc.put(&e, "text", "x".repeat(MAX_TEXT_CHARS + 1).as_str())
+        .unwrap();
     // From a newer Kintsugi.
     let e = doc.put_object(&journal, "future", ObjType::Map).unwrap();
     doc.put(&e, "v", 99).unwrap();
@@ -239,12 +277,29 @@ fn hostile_items_read_as_errors_not_panics() {
 
     let v = a.view();
     let places: Vec<_> = v.errors.iter().map(|e| e.place.as_str()).collect();
-    for p in ["journal/bad-types/date", "journal/huge/text", "journal/future", "journal/scalar", "wins", "couple"] {
+    for p in [
+        "journal/bad-types/date",
+        "journal/huge/text",
+        "journal/future",
+        "journal/scalar",
+        "wins",
+        "couple",
+    ] {
         assert!(places.contains(&p), "missing {p} in {places:?}");
     }
     assert!(v.errors.iter().any(|e| e.problem.contains("newer version")));
     // Writing to a broken area is refused, not panicking.
-    assert!(a.apply(Command::AddWin { id: ItemId::random(), kind: WinKind::TrustWin, text: "x".into() }, 1).is_err());
+    assert!(
+        a.apply(
+            Command::AddWin {
+                id: ItemId::random(),
+                kind: WinKind::TrustWin,
+                text: "x".into()
+            },
+            1
+        )
+        .is_err()
+    );
     // Good data around it still reads.
     assert_eq!(v.agreement.len(), 6);
 }
@@ -258,15 +313,29 @@ fn foreign_and_garbage_documents_are_refused() {
         Model::open(Some(&private), None, me.clone(), ActorId::random()),
         Err(CoreError::WrongKind { expected: "couple" })
     ));
-    assert!(Model::open(Some(b"\x85\x6f\x4a\x83 not automerge"), None, me, ActorId::random()).is_err());
+    assert!(
+        Model::open(
+            Some(b"\x85\x6f\x4a\x83 not automerge"),
+            None,
+            me,
+            ActorId::random()
+        )
+        .is_err()
+    );
 }
 
 #[test]
 fn genesis_is_identical_on_every_device() {
     let mut a = device(&PartnerId::random());
     let mut b = device(&PartnerId::random());
-    assert_eq!(a.doc_mut(DocKind::Couple).get_heads(), b.doc_mut(DocKind::Couple).get_heads());
-    assert_eq!(a.doc_mut(DocKind::Private).get_heads(), b.doc_mut(DocKind::Private).get_heads());
+    assert_eq!(
+        a.doc_mut(DocKind::Couple).get_heads(),
+        b.doc_mut(DocKind::Couple).get_heads()
+    );
+    assert_eq!(
+        a.doc_mut(DocKind::Private).get_heads(),
+        b.doc_mut(DocKind::Private).get_heads()
+    );
 }
 
 #[test]
@@ -277,32 +346,163 @@ fn every_capability_round_trips_through_the_view() {
     let mut b = partner_of(&mut a, &pb);
     set_up(&mut b, "Alex", "Sam");
     let c = ItemId::random();
-    a.apply(Command::AddCommitment { id: c.clone(), text: "Home by 6".into() }, 1).unwrap();
-    a.apply(Command::LogCommitment { id: c.clone(), date: "2026-11-23".into(), status: LogStatus::Kept, note: "".into() }, 2).unwrap();
+    a.apply(
+        Command::AddCommitment {
+            id: c.clone(),
+            text: "Home by 6".into(),
+        },
+        1,
+    )
+    .unwrap();
+    a.apply(
+        Command::LogCommitment {
+            id: c.clone(),
+            date: "2026-11-23".into(),
+            status: LogStatus::Kept,
+            note: "".into(),
+        },
+        2,
+    )
+    .unwrap();
     let d = ItemId::random();
-    a.apply(Command::AddDisclosure { id: d.clone(), text: "I answered a message".into(), before_asked: true }, 3).unwrap();
+    a.apply(
+        Command::AddDisclosure {
+            id: d.clone(),
+            text: "I answered a message".into(),
+            before_asked: true,
+        },
+        3,
+    )
+    .unwrap();
     let t = ItemId::random();
-    b.apply(Command::RaiseTrigger { id: t.clone(), note: "a song".into() }, 4).unwrap();
+    b.apply(
+        Command::RaiseTrigger {
+            id: t.clone(),
+            note: "a song".into(),
+        },
+        4,
+    )
+    .unwrap();
     let q = ItemId::random();
-    b.apply(Command::AskQuestion { id: q.clone(), text: "Where were you?".into() }, 5).unwrap();
+    b.apply(
+        Command::AskQuestion {
+            id: q.clone(),
+            text: "Where were you?".into(),
+        },
+        5,
+    )
+    .unwrap();
     a.commit(6);
     b.commit(6);
     merge_couple(&mut a, &mut b);
-    b.apply(Command::AcknowledgeCommitmentLog { id: c.clone(), date: "2026-11-23".into() }, 7).unwrap();
-    b.apply(Command::AcknowledgeDisclosure { id: d.clone(), response: "Thank you for telling me".into() }, 7).unwrap();
-    assert!(b.apply(Command::LogCommitment { id: c.clone(), date: "2026-11-24".into(), status: LogStatus::Missed, note: "".into() }, 7).is_err(), "only the author logs");
-    a.apply(Command::AcknowledgeTrigger { id: t.clone() }, 8).unwrap();
-    a.apply(Command::AnswerQuestion { question: q.clone(), id: ItemId::random(), text: "At work, late".into() }, 8).unwrap();
+    b.apply(
+        Command::AcknowledgeCommitmentLog {
+            id: c.clone(),
+            date: "2026-11-23".into(),
+        },
+        7,
+    )
+    .unwrap();
+    b.apply(
+        Command::AcknowledgeDisclosure {
+            id: d.clone(),
+            response: "Thank you for telling me".into(),
+        },
+        7,
+    )
+    .unwrap();
+    assert!(
+        b.apply(
+            Command::LogCommitment {
+                id: c.clone(),
+                date: "2026-11-24".into(),
+                status: LogStatus::Missed,
+                note: "".into()
+            },
+            7
+        )
+        .is_err(),
+        "only the author logs"
+    );
+    a.apply(Command::AcknowledgeTrigger { id: t.clone() }, 8)
+        .unwrap();
+    a.apply(
+        Command::AnswerQuestion {
+            question: q.clone(),
+            id: ItemId::random(),
+            text: "At work, late".into(),
+        },
+        8,
+    )
+    .unwrap();
     b.apply(Command::AskAgain { id: q.clone() }, 9).unwrap();
-    a.apply(Command::AddWin { id: ItemId::random(), kind: WinKind::Appreciation, text: "You made tea".into() }, 9).unwrap();
-    a.apply(Command::AddRitual { id: ItemId::random(), kind: RitualKind::DateNight, title: "Dinner".into(), date: Some("2026-11-28".into()) }, 9).unwrap();
+    a.apply(
+        Command::AddWin {
+            id: ItemId::random(),
+            kind: WinKind::Appreciation,
+            text: "You made tea".into(),
+        },
+        9,
+    )
+    .unwrap();
+    a.apply(
+        Command::AddRitual {
+            id: ItemId::random(),
+            kind: RitualKind::DateNight,
+            title: "Dinner".into(),
+            date: Some("2026-11-28".into()),
+        },
+        9,
+    )
+    .unwrap();
     let ap = ItemId::random();
-    a.apply(Command::SaveApologyDraft { id: ap.clone(), fields: ApologyFields { what_i_did: "I lied about Tuesday".into(), ..Default::default() } }, 9).unwrap();
-    a.apply(Command::ShareApology { id: ap.clone() }, 10).unwrap();
-    a.apply(Command::AddTherapyTopic { id: ItemId::random(), text: "Phone rules".into() }, 10).unwrap();
-    a.apply(Command::AddSelfCare { id: ItemId::random(), text: "Walk round the block".into() }, 10).unwrap();
-    a.apply(Command::SetReassurancePlan { text: "Hold my hand, tell me where you are".into() }, 10).unwrap();
-    b.apply(Command::SaveWeeklyCheckIn { week: "2026-W48".into(), answers: WeeklyAnswers { how_it_went: "Better".into(), ..Default::default() } }, 10).unwrap();
+    a.apply(
+        Command::SaveApologyDraft {
+            id: ap.clone(),
+            fields: ApologyFields {
+                what_i_did: "I lied about Tuesday".into(),
+                ..Default::default()
+            },
+        },
+        9,
+    )
+    .unwrap();
+    a.apply(Command::ShareApology { id: ap.clone() }, 10)
+        .unwrap();
+    a.apply(
+        Command::AddTherapyTopic {
+            id: ItemId::random(),
+            text: "Phone rules".into(),
+        },
+        10,
+    )
+    .unwrap();
+    a.apply(
+        Command::AddSelfCare {
+            id: ItemId::random(),
+            text: "Walk round the block".into(),
+        },
+        10,
+    )
+    .unwrap();
+    a.apply(
+        Command::SetReassurancePlan {
+            text: "Hold my hand, tell me where you are".into(),
+        },
+        10,
+    )
+    .unwrap();
+    b.apply(
+        Command::SaveWeeklyCheckIn {
+            week: "2026-W48".into(),
+            answers: WeeklyAnswers {
+                how_it_went: "Better".into(),
+                ..Default::default()
+            },
+        },
+        10,
+    )
+    .unwrap();
     a.commit(11);
     b.commit(11);
     merge_couple(&mut a, &mut b);
@@ -328,6 +528,10 @@ fn every_capability_round_trips_through_the_view() {
 
     let md = export(&v, &ExportScope::default(), ExportFormat::Markdown);
     assert!(md.contains("Home by 6") && md.contains("Phone rules"));
-    let json: serde_json::Value = serde_json::from_str(&export(&v, &ExportScope::default(), ExportFormat::Json)).unwrap();
-    assert!(json.get("journal").is_none(), "private journal only on request");
+    let json: serde_json::Value =
+        serde_json::from_str(&export(&v, &ExportScope::default(), ExportFormat::Json)).unwrap();
+    assert!(
+        json.get("journal").is_none(),
+        "private journal only on request"
+    );
 }

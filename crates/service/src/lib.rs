@@ -1,9 +1,15 @@
-//! The local engine: opens a data directory, applies commands to the documents and saves them
-//! durably; the GUI and the CLI both go through it.
+//! The local engine: opens a data directory, applies commands to the documents, saves them
+//! durably and keeps them in sync with paired devices; the GUI and the CLI both go through it.
 
+mod peers;
 mod vault;
 mod worker;
 
-pub use vault::{Vault, VaultError, now_ms};
 pub use kintsugi_store::{DATA_DIR_ENV, FILE_NAME, StoreError, resolve_data_dir};
-pub use worker::{Handle, SaveState, Snapshot, TYPING_MAX_BATCH, TYPING_PAUSE, spawn};
+pub use kintsugi_sync::transport::endpoint_id_of;
+pub use peers::{InviteView, NetworkSettings, PairingOutcome, PeerRecord, PeerView, SyncView};
+pub use vault::{Vault, VaultError, now_ms};
+pub use worker::{
+    Handle, INVITE_TTL, NetOptions, NetRequest, SaveState, Snapshot, TYPING_MAX_BATCH,
+    TYPING_PAUSE, offline_sync_view, spawn, spawn_with,
+};

@@ -169,3 +169,114 @@ impl Vault {
         self.dirty || self.model.has_pending() || !self.unsaved_whole.is_empty()
     }
 }
+
+const SETTING_SECRET_KEY: &str = "device_secret_key";
+const SETTING_NETWORK: &str = "network";
+const SETTING_PORT: &str = "network_port";
+
+/// Pairing and sync bookkeeping kept in the store.
+impl Vault {
+    /// This device's iroh secret key, created on first use.
+    pub fn secret_key(&self) -> Result<[u8; 32], VaultError> {
+        match self.store.get_setting(SETTING_SECRET_KEY)? {
+            Some(b) => b.try_into().map_err(|_| VaultError::Identity {
+                path: self.store.path().display().to_string(),
+                what: "device key",
+            }),
+            None => {
+                let key = kintsugi_sync::transport::generate_secret_key();
+                self.store.put_setting(SETTING_SECRET_KEY, &key)?;
+                Ok(key)
+            }
+        }
+    }
+
+    pub fn peers(&self) -> Result<Vec<([u8; 32], crate::PeerRecord)>, VaultError> {
+        let mut out = Vec::new();
+        for (id, bytes) in self.store.peers()? {
+            match serde_json::from_slice(&bytes) {
+                Ok(rec) => out.push((id, rec)),
+                // A damaged record must not hide the others; the peer shows up as unpaired.
+                Err(e) => tracing::warn!("skipping an unreadable paired-device record: {e}"),
+            }
+        }
+        out.sort_by_key(|(_, r): &([u8; 32], crate::PeerRecord)| r.paired_at);
+        Ok(out)
+    }
+
+    pub fn put_peer(&self, id: &[u8; 32], rec: &crate::PeerRecord) -> Result<(), VaultError> {
+        let bytes = serde_json::to_vec(rec).expect("plain data serialises");
+        Ok(self.store.put_peer(id, &bytes)?)
+    }
+
+    pub fn remove_peer(&self, id: &[u8; 32]) -> Result<bool, VaultError> {
+        Ok(self.store.remove_peer(id)?)
+    }
+
+    pub fn network_settings(&self) -> crate::NetworkSettings {
+        self.store
+            .get_setting(SETTING_NETWORK)
+            .ok()
+            .flatten()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+
+    pub fn set_network_settings(&self, s: &crate::NetworkSettings) -> Result<(), VaultError> {
+        let bytes = serde_json::to_vec(s).expect("plain data serialises");
+        Ok(self.store.put_setting(SETTING_NETWORK, &bytes)?)
+    }
+
+    /// The UDP port used last time, so paired devices' remembered addresses stay valid.
+    pub fn network_port(&self) -> Option<u16> {
+        let b = self.store.get_setting(SETTING_PORT).ok()??;
+        Some(u16::from_be_bytes(b.try_into().ok()?))
+    }
+
+    pub fn set_network_port(&self, port: u16) -> Result<(), VaultError> {
+        Ok(self.store.put_setting(SETTING_PORT, &port.to_be_bytes())?)
+    }
+
+    /// Heads of the documents a peer of `scope` shares with us, as hex.
+    pub fn heads_for(&mut self, scope: kintsugi_sync::session::Scope) -> Vec<String> {
+        let mut kinds = vec![DocKind::Couple];
+        if scope == kintsugi_sync::session::Scope::OwnDevice {
+            kinds.push(DocKind::Private);
+        }
+        let mut heads = Vec::new();
+        for k in kinds {
+            for h in self.model.doc_mut(k).get_heads() {
+                heads.push(format!("{}:{h}", k.name()));
+            }
+        }
+        heads
+    }
+
+    /// Becomes the partner identity of the device that invited this one as an own device.
+    pub fn adopt_identity(&mut self, me: PartnerId) -> Result<(), VaultError> {
+        let path = self.store.path().display().to_string();
+        self.model
+            .adopt_identity(me.clone())
+            .map_err(|source| VaultError::Document {
+                doc: "private",
+                path,
+                source,
+            })?;
+        self.store.put_setting(SETTING_PARTNER, me.0.as_bytes())?;
+        Ok(())
+    }
+
+    pub fn load_sync_states(&self, peer: &[u8; 32]) -> Vec<(DocKind, Vec<u8>)> {
+        DocKind::ALL
+            .into_iter()
+            .filter_map(|k| Some((k, self.store.sync_state(peer, key(k)).ok()??)))
+            .collect()
+    }
+
+    pub fn save_sync_state(&self, peer: &[u8; 32], kind: DocKind, state: &[u8]) {
+        if let Err(e) = self.store.put_sync_state(peer, key(kind), state) {
+            // Only costs a longer reconnect next time.
+            tracing::warn!("could not keep the sync state: {e}");
+        }
+    }
+}

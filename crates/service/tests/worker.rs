@@ -9,19 +9,40 @@ use kintsugi_service::{SaveState, Vault, spawn};
 fn typing_is_batched_and_saved_across_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let handle = spawn(Vault::open(dir.path()).unwrap());
-    handle.send(Command::SetUp { my_name: "Sam".into(), partner_name: "Alex".into() });
+    handle.send(Command::SetUp {
+        my_name: "Sam".into(),
+        partner_name: "Alex".into(),
+    });
     for (i, c) in "We pause for twenty minutes.".chars().enumerate() {
-        handle.send(Command::SpliceSection { section: "conflict".into(), pos: i, delete: 0, insert: c.to_string() });
+        handle.send(Command::SpliceSection {
+            section: "conflict".into(),
+            pos: i,
+            delete: 0,
+            insert: c.to_string(),
+        });
     }
     assert!(handle.wait_saved(Duration::from_secs(10)));
-    assert!(matches!(handle.snapshot().save, SaveState::Saved { at: Some(_) }));
+    assert!(matches!(
+        handle.snapshot().save,
+        SaveState::Saved { at: Some(_) }
+    ));
     handle.shutdown();
 
     let mut vault = Vault::open(dir.path()).unwrap();
-    let body = vault.view().agreement.into_iter().find(|s| s.id == "conflict").unwrap().body;
+    let body = vault
+        .view()
+        .agreement
+        .into_iter()
+        .find(|s| s.id == "conflict")
+        .unwrap()
+        .body;
     assert_eq!(body, "We pause for twenty minutes.");
     // Batched: far fewer changes than keystrokes.
-    let changes = vault.model_mut().doc_mut(DocKind::Couple).get_changes(&[]).len();
+    let changes = vault
+        .model_mut()
+        .doc_mut(DocKind::Couple)
+        .get_changes(&[])
+        .len();
     assert!(changes < 10, "{changes} changes for 28 keystrokes");
 }
 
@@ -29,7 +50,9 @@ fn typing_is_batched_and_saved_across_a_restart() {
 fn refused_commands_are_reported_and_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let handle = spawn(Vault::open(dir.path()).unwrap());
-    handle.send(Command::DeleteJournalEntry { id: ItemId::random() });
+    handle.send(Command::DeleteJournalEntry {
+        id: ItemId::random(),
+    });
     assert!(handle.wait_saved(Duration::from_secs(10)));
     let (at, msg) = handle.snapshot().last_error.clone().expect("reported");
     assert_eq!(at, 1);

@@ -1,0 +1,59 @@
+//! First run: the two names, and one calm sentence about where the writing lives.
+
+use egui::{RichText, Ui};
+use kintsugi_core::Command;
+
+use crate::Frame;
+
+#[derive(Default)]
+pub struct SetupState {
+    my_name: String,
+    partner_name: String,
+    /// Set once "Begin" was pressed, until the worker has answered (so it is not pressed twice).
+    sent_at: Option<u64>,
+}
+
+pub fn show(ui: &mut Ui, st: &mut SetupState, f: &Frame<'_>) {
+    ui.add_space(32.0);
+    ui.heading(RichText::new("Welcome to Kintsugi").size(28.0));
+    ui.add_space(8.0);
+    ui.label(
+        "A quiet place for the two of you: a private journal, the agreement you write together, \
+         and short daily check-ins.",
+    );
+    ui.add_space(8.0);
+    ui.label(
+        "Everything you write stays on this device unless you choose to pair it with your \
+         partner's device.",
+    );
+    ui.add_space(20.0);
+
+    let l = ui.label(RichText::new("Your name").strong());
+    ui.add(egui::TextEdit::singleline(&mut st.my_name).desired_width(f32::INFINITY))
+        .labelled_by(l.id);
+    ui.add_space(12.0);
+    let l = ui.label(RichText::new("Your partner's name").strong());
+    let r = ui
+        .add(egui::TextEdit::singleline(&mut st.partner_name).desired_width(f32::INFINITY))
+        .labelled_by(l.id);
+    ui.add_space(20.0);
+
+    // A refused command (e.g. a name that is too long) lets them try again.
+    let waiting = st.sent_at.is_some_and(|sent| f.snap.processed < sent);
+    let ready = !st.my_name.trim().is_empty() && !st.partner_name.trim().is_empty() && !waiting;
+    let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+    let begin = ui.add_enabled(ready, egui::Button::new(RichText::new("Begin").size(17.0)));
+    if ready && (begin.clicked() || enter) {
+        f.handle.send(Command::SetUp {
+            my_name: st.my_name.trim().to_owned(),
+            partner_name: st.partner_name.trim().to_owned(),
+        });
+        st.sent_at = Some(f.handle.sent());
+    }
+    if waiting {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.weak("Setting up…");
+        });
+    }
+}

@@ -1,0 +1,242 @@
+//! Small shared pieces: scales and their words, readable column, times, text-box helpers.
+
+use egui::text::CCursor;
+use egui::text_selection::CCursorRange;
+use egui::widgets::text_edit::TextEditState;
+use egui::{Id, RichText, Ui};
+use kintsugi_core::{Timestamp, splice_between};
+
+/// Widest the text column grows: long lines are hard to read, especially when upset.
+pub const READABLE_WIDTH: f32 = 720.0;
+
+/// Under this window width the sidebar becomes a bar at the top (phone-sized windows).
+pub const NARROW_WIDTH: f32 = 600.0;
+
+pub const MOOD_WORDS: [&str; 5] = ["very low", "low", "okay", "good", "very good"];
+pub const CONNECTION_WORDS: [&str; 5] = [
+    "not connected",
+    "a little connected",
+    "somewhat connected",
+    "mostly connected",
+    "very connected",
+];
+pub const SAFETY_WORDS: [&str; 5] = [
+    "not safe",
+    "a little safe",
+    "somewhat safe",
+    "mostly safe",
+    "very safe",
+];
+
+/// The word for a 1–5 value on a scale, or "" when out of range.
+pub fn scale_word(words: &[&'static str; 5], v: u8) -> &'static str {
+    match v {
+        1..=5 => words[usize::from(v - 1)],
+        _ => "",
+    }
+}
+
+/// "okay (3 of 5)", or "" for no mood.
+pub fn mood_text(mood: Option<u8>) -> String {
+    match mood {
+        Some(m @ 1..=5) => format!("{} ({m} of 5)", scale_word(&MOOD_WORDS, m)),
+        _ => String::new(),
+    }
+}
+
+/// A mood as its word and five small dots, filled up to the value: readable without colour,
+/// and painted rather than drawn from a font (the default fonts have no circle glyphs).
+pub fn mood_badge(ui: &mut Ui, mood: Option<u8>) {
+    let Some(m @ 1..=5) = mood else { return };
+    ui.weak(scale_word(&MOOD_WORDS, m));
+    let r = 3.5;
+    let gap = 4.0;
+    let size = egui::vec2(5.0 * 2.0 * r + 4.0 * gap, 2.0 * r + 2.0);
+    let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+    let color = ui.visuals().weak_text_color();
+    for i in 0..5u8 {
+        let c = egui::pos2(
+            rect.left() + r + f32::from(i) * (2.0 * r + gap),
+            rect.center().y,
+        );
+        if i < m {
+            ui.painter().circle_filled(c, r, color);
+        } else {
+            ui.painter()
+                .circle_stroke(c, r - 0.5, egui::Stroke::new(1.0, color));
+        }
+    }
+}
+
+/// Lays `add` out in a column at most [`READABLE_WIDTH`] wide, centred in the space there is.
+pub fn readable_column<R>(ui: &mut Ui, add: impl FnOnce(&mut Ui) -> R) -> R {
+    let avail = ui.available_width();
+    let width = avail.min(READABLE_WIDTH);
+    let pad = ((avail - width) / 2.0).max(0.0);
+    ui.horizontal_top(|ui| {
+        ui.add_space(pad);
+        ui.vertical(|ui| {
+            ui.set_width(width);
+            add(ui)
+        })
+        .inner
+    })
+    .inner
+}
+
+/// A calm card around one item.
+pub fn card<R>(ui: &mut Ui, add: impl FnOnce(&mut Ui) -> R) -> egui::InnerResponse<R> {
+    egui::Frame::group(ui.style())
+        .inner_margin(egui::Margin::same(12))
+        .corner_radius(8)
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            add(ui)
+        })
+}
+
+const CHOICE_HEIGHT: f32 = 30.0;
+
+/// A framed button that shows whether it is the chosen one: unlike a bare selectable label it
+/// still looks pressable when not chosen.
+pub fn choice(ui: &mut Ui, selected: bool, text: impl Into<egui::WidgetText>) -> egui::Response {
+    ui.add(
+        egui::Button::new(text)
+            .selected(selected)
+            .frame_when_inactive(true)
+            .min_size(egui::vec2(34.0, CHOICE_HEIGHT)),
+    )
+}
+
+/// A scale of 1–5 as selectable buttons between the words for its two ends. `value` 0 = unset.
+/// Each button is named "<title>: n of 5, <word>" so a screen reader says what it means.
+pub fn scale_picker(ui: &mut Ui, title: &str, words: &[&'static str; 5], value: &mut u8) -> bool {
+    let mut changed = false;
+    // The chosen word sits on the title line, so choosing never moves the rows below.
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(title).strong());
+        if *value >= 1 {
+            ui.label(RichText::new(format!("— {}", scale_word(words, *value))).italics());
+        }
+    });
+    ui.horizontal_wrapped(|ui| {
+        // Rows are as tall as the buttons, so the end words sit centred beside them.
+        ui.spacing_mut().interact_size.y = CHOICE_HEIGHT;
+        ui.weak(words[0]);
+        for v in 1..=5u8 {
+            let r = choice(ui, *value == v, v.to_string())
+                .accessible_name(format!("{title}: {v} of 5, {}", scale_word(words, v)));
+            if r.clicked() {
+                *value = v;
+                changed = true;
+            }
+        }
+        ui.weak(words[4]);
+    });
+    changed
+}
+
+/// Local date and time of a timestamp, said relative to now when that reads more naturally.
+pub fn when(at: Timestamp, now: Timestamp) -> String {
+    use chrono::{Local, TimeZone};
+    let Some(t) = Local.timestamp_millis_opt(at).single() else {
+        return String::from("at an unknown time");
+    };
+    let Some(n) = Local.timestamp_millis_opt(now).single() else {
+        return t.format("on %-d %b %Y at %H:%M").to_string();
+    };
+    let secs = (now - at) / 1000;
+    if (0..60).contains(&secs) {
+        return "just now".into();
+    }
+    if (60..3600).contains(&secs) {
+        let m = secs / 60;
+        return if m == 1 {
+            "a minute ago".into()
+        } else {
+            format!("{m} minutes ago")
+        };
+    }
+    let days = (n.date_naive() - t.date_naive()).num_days();
+    match days {
+        0 => t.format("today at %H:%M").to_string(),
+        1 => t.format("yesterday at %H:%M").to_string(),
+        _ => t.format("on %-d %b %Y at %H:%M").to_string(),
+    }
+}
+
+/// A `YYYY-MM-DD` date written out for reading, e.g. "Tue 24 Nov 2026".
+pub fn long_date(date: &str) -> String {
+    match kintsugi_core::parse_date(date) {
+        Some(d) => d.format("%a %-d %b %Y").to_string(),
+        None => date.to_owned(),
+    }
+}
+
+/// The first non-empty line of a text, shortened for a list.
+pub fn first_line(text: &str, max_chars: usize) -> String {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    if line.chars().count() > max_chars {
+        let cut: String = line.chars().take(max_chars).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        line.to_owned()
+    }
+}
+
+/// After the text of box `id` was replaced from `old` to `new` by someone else's edit, moves the
+/// cursor so it stays next to the same words instead of jumping.
+pub fn keep_cursor(ctx: &egui::Context, id: Id, old: &str, new: &str) {
+    let Some(splice) = splice_between(old, new) else {
+        return;
+    };
+    let Some(mut state) = TextEditState::load(ctx, id) else {
+        return;
+    };
+    let Some(range) = state.cursor.char_range() else {
+        return;
+    };
+    let inserted = splice.insert.chars().count();
+    let map = |i: usize| {
+        if i <= splice.pos {
+            i
+        } else if i >= splice.pos + splice.delete {
+            i - splice.delete + inserted
+        } else {
+            splice.pos + inserted
+        }
+    };
+    let sec = map(range.secondary.index.0);
+    let prim = map(range.primary.index.0);
+    state.cursor.set_char_range(Some(CCursorRange::two(
+        CCursor::new(sec),
+        CCursor::new(prim),
+    )));
+    state.store(ctx, id);
+}
+
+/// Milliseconds since the epoch, for "5 minutes ago".
+pub fn now_ms() -> Timestamp {
+    chrono::Utc::now().timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_line_skips_blank_lines_and_shortens() {
+        assert_eq!(first_line("\n  \nhello there\nmore", 50), "hello there");
+        assert_eq!(first_line("abcdef", 3), "abc…");
+    }
+
+    #[test]
+    fn mood_text_has_word_and_number() {
+        assert_eq!(mood_text(Some(3)), "okay (3 of 5)");
+        assert_eq!(mood_text(None), "");
+    }
+}
