@@ -270,7 +270,12 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     let mut vault = Vault::open(&dir)?;
-    if !vault.view().is_set_up() {
+    // A second own device is set up by what it receives; sync and pairing must work before.
+    let needs_setup = !matches!(
+        cmd,
+        Cmd::Sync { .. } | Cmd::Status { .. } | Cmd::Peers(_) | Cmd::Unpair { .. }
+    );
+    if needs_setup && !vault.view().is_set_up() {
         bail!("this device is not set up yet; run `kintsugi init --name NAME --partner NAME`");
     }
     let out = &mut std::io::stdout().lock();
