@@ -106,22 +106,20 @@ fn seed(vault: &mut Vault) -> Result<(), Box<dyn std::error::Error>> {
         },
         now,
     )?;
-    for (back, high) in [(1, "Sam told me about the message before I asked.")] {
-        alex.apply(
-            Command::SaveDailyCheckIn {
-                date: day(back),
-                answers: DailyAnswers {
-                    mood: 3,
-                    connection: 3,
-                    safety: 3,
-                    high: high.into(),
-                    low: "I still check the phone in my head.".into(),
-                    need: "Text me when you leave work.".into(),
-                },
+    alex.apply(
+        Command::SaveDailyCheckIn {
+            date: day(1),
+            answers: DailyAnswers {
+                mood: 3,
+                connection: 3,
+                safety: 3,
+                high: "Sam told me about the message before I asked.".into(),
+                low: "I still check the phone in my head.".into(),
+                need: "Text me when you leave work.".into(),
             },
-            now,
-        )?;
-    }
+        },
+        now,
+    )?;
     alex.save(now)?;
     vault.apply(
         Command::SaveDailyCheckIn {

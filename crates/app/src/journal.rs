@@ -281,13 +281,6 @@ fn entry_row(ui: &mut Ui, e: &JournalEntry, f: &Frame<'_>) -> bool {
                 ui.horizontal_wrapped(|ui| {
                     ui.strong(long_date(&e.date));
                     widgets::mood_badge(ui, e.mood);
-                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                        if e.shared {
-                            ui.weak(format!("Shared with {}", f.partner()));
-                        } else {
-                            ui.weak("Private — only on your devices");
-                        }
-                    });
                 });
                 if let Some(p) = &e.prompt {
                     ui.label(RichText::new(p).italics().weak());
@@ -299,6 +292,20 @@ fn entry_row(ui: &mut Ui, e: &JournalEntry, f: &Frame<'_>) -> bool {
                 });
                 if !e.tags.is_empty() {
                     ui.weak(tags_text(&e.tags));
+                }
+                // On its own line: it must stay readable in a phone-width window.
+                if e.shared {
+                    ui.label(
+                        RichText::new(format!("Shared with {}", f.partner()))
+                            .small()
+                            .color(ui.visuals().hyperlink_color),
+                    );
+                } else {
+                    ui.label(
+                        RichText::new("Private — only on your devices")
+                            .small()
+                            .weak(),
+                    );
                 }
             })
             .response
@@ -602,7 +609,7 @@ pub fn dialogs(ctx: &egui::Context, st: &mut JournalState, f: &Frame<'_>) {
                 ui.set_width(width);
                 ui.heading("Delete this entry?");
                 ui.add_space(6.0);
-                ui.label("It is removed from this device and cannot be brought back.");
+                ui.label("It is removed from your devices and cannot be brought back.");
                 if shared {
                     ui.label(format!(
                         "It is also removed from what {partner} sees. A copy {partner}'s device \

@@ -129,9 +129,8 @@ impl KintsugiApp {
             egui::Panel::top("nav_top")
                 .frame(egui::Frame::side_top_panel(ui.style()).inner_margin(10))
                 .show(ui, |ui| {
+                    // No app title here: on a phone-width window the three places must fit one row.
                     ui.horizontal_wrapped(|ui| {
-                        ui.strong("Kintsugi");
-                        ui.add_space(8.0);
                         go_to = nav_buttons(ui, self.screen);
                     });
                     ui.horizontal_wrapped(|ui| {
