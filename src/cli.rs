@@ -820,7 +820,7 @@ fn sync(dir: &Path, once: bool, timeout: Option<u64>) -> Result<()> {
             .sync
             .peers
             .iter()
-            .filter(|p| !(p.connected && !p.pending))
+            .filter(|p| !p.connected || p.pending)
             .map(|p| format!("{} ({})", p.label, p.short_id()))
             .collect();
         bail!(

@@ -787,7 +787,7 @@ impl Model {
                 response: d.str_or_empty("response")?,
             })
         });
-        v.disclosures.sort_by(|a, b| b.at.cmp(&a.at));
+        v.disclosures.sort_by_key(|x| std::cmp::Reverse(x.at));
         v.triggers = collect(&self.couple, "triggers", &mut errors, |id, t| {
             Ok(Trigger {
                 id: ItemId(id.to_owned()),
@@ -797,7 +797,7 @@ impl Model {
                 acknowledged_at: t.opt_i64("acknowledged_at")?,
             })
         });
-        v.triggers.sort_by(|a, b| b.at.cmp(&a.at));
+        v.triggers.sort_by_key(|x| std::cmp::Reverse(x.at));
         v.questions = collect(&self.couple, "questions", &mut errors, |id, q| {
             let mut asked_again = Vec::new();
             if let Ok(a) = q.map("asked_again") {
@@ -830,7 +830,7 @@ impl Model {
                 answers,
             })
         });
-        v.questions.sort_by(|a, b| b.at.cmp(&a.at));
+        v.questions.sort_by_key(|x| std::cmp::Reverse(x.at));
         v.wins = collect(&self.couple, "wins", &mut errors, |id, w| {
             let kind = w.str("kind")?;
             Ok(Win {
@@ -843,7 +843,7 @@ impl Model {
                 at: w.i64("at")?,
             })
         });
-        v.wins.sort_by(|a, b| b.at.cmp(&a.at));
+        v.wins.sort_by_key(|x| std::cmp::Reverse(x.at));
         v.rituals = collect(&self.couple, "rituals", &mut errors, |id, r| {
             let kind = r.str("kind")?;
             Ok(Ritual {

@@ -18,7 +18,7 @@ pub enum VaultError {
     Document {
         doc: &'static str,
         path: String,
-        source: CoreError,
+        source: Box<CoreError>,
     },
     #[error("the device identity in {path} is damaged ({what}). Nothing was changed")]
     Identity { path: String, what: &'static str },
@@ -88,7 +88,7 @@ impl Vault {
                 VaultError::Document {
                     doc,
                     path: path.clone(),
-                    source,
+                    source: Box::new(source),
                 }
             },
         )?;
@@ -260,7 +260,7 @@ impl Vault {
             .map_err(|source| VaultError::Document {
                 doc: "private",
                 path,
-                source,
+                source: Box::new(source),
             })?;
         self.store.put_setting(SETTING_PARTNER, me.0.as_bytes())?;
         Ok(())
