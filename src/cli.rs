@@ -137,6 +137,10 @@ enum JournalCmd {
         #[arg(long)]
         share: bool,
     },
+    /// Share an entry with your partner (its id, or the first digits of it).
+    Share { id: String },
+    /// Stop sharing an entry: the shared copy is removed from now on.
+    Unshare { id: String },
     /// List entries, newest first.
     List {
         #[arg(long)]
@@ -399,6 +403,16 @@ pub fn run(args: Args) -> Result<()> {
             vault.save(now_ms())?;
             writeln!(out, "{id}")?;
         }
+        Cmd::Journal(JournalCmd::Share { id }) => {
+            let id = entry_id(&vault.view(), &id)?;
+            vault.apply(Command::ShareJournalEntry { id }, now_ms())?;
+            vault.save(now_ms())?;
+        }
+        Cmd::Journal(JournalCmd::Unshare { id }) => {
+            let id = entry_id(&vault.view(), &id)?;
+            vault.apply(Command::UnshareJournalEntry { id }, now_ms())?;
+            vault.save(now_ms())?;
+        }
         Cmd::Journal(JournalCmd::List { json, search }) => {
             let view = vault.view();
             let needle = search.map(|s| s.to_lowercase());
@@ -598,6 +612,20 @@ fn write_output(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The one journal entry whose id starts with `prefix`.
+fn entry_id(view: &View, prefix: &str) -> Result<ItemId> {
+    let found: Vec<_> = view
+        .journal
+        .iter()
+        .filter(|e| e.id.0.starts_with(prefix))
+        .collect();
+    match found.as_slice() {
+        [one] => Ok(one.id.clone()),
+        [] => bail!("there is no journal entry with the id {prefix}"),
+        _ => bail!("more than one journal entry starts with {prefix}; give more of the id"),
+    }
 }
 
 fn parse_pos(s: &str, what: &str) -> Result<usize> {

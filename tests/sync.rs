@@ -258,6 +258,25 @@ fn partners_pair_edit_apart_and_converge() {
     let status: serde_json::Value = serde_json::from_str(&a.ok(&["status", "--json"])).unwrap();
     assert_eq!(status["peers"][0]["pending"], false, "{status}");
     assert!(status["peers"][0]["last_synced"].is_i64());
+
+    // Unsharing removes the shared copy from the partner's view at the next sync.
+    let list: serde_json::Value =
+        serde_json::from_str(&a.ok(&["journal", "list", "--json", "--search", "platypus"]))
+            .unwrap();
+    let id = list[0]["id"].as_str().unwrap().to_owned();
+    a.ok(&["journal", "unshare", &id[..10]]);
+    sync_all(&[&a, &b]);
+    let shared: serde_json::Value =
+        serde_json::from_str(&b.ok(&["export", "--format", "json"])).unwrap();
+    assert!(
+        !shared["shared_entries"].to_string().contains("platypus"),
+        "{shared}"
+    );
+    assert!(
+        a.ok(&["journal", "list"])
+            .contains("platypus-shared-thought"),
+        "the author keeps it"
+    );
 }
 
 #[test]
