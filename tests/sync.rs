@@ -398,8 +398,13 @@ fn a_sync_killed_midway_resumes_and_converges() {
 /// True when this process sits in a network namespace with loopback only, where multicast
 /// cannot leave the machine.
 fn isolated_network() -> bool {
-    std::fs::read_dir("/sys/class/net")
-        .map(|d| d.filter_map(Result::ok).all(|e| e.file_name() == "lo"))
+    std::fs::read_to_string("/proc/self/net/dev")
+        .map(|t| {
+            t.lines()
+                .skip(2)
+                .filter_map(|l| l.split(':').next())
+                .all(|n| n.trim() == "lo")
+        })
         .unwrap_or(false)
 }
 
@@ -422,9 +427,12 @@ fn mdns_finds_a_device_whose_address_changed() {
     a.mdns = true;
     b.mdns = true;
     a.port = Some(free_port());
+    b.port = Some(free_port());
     pair(&a, &b, false);
-    // A comes back on another port: B's remembered address is stale, only mDNS can find A.
+    // Both come back on other ports: the addresses each remembers are stale, so only mDNS can
+    // bring them together.
     a.port = Some(free_port());
+    b.port = Some(free_port());
     a.ok(&[
         "agreement",
         "edit",
@@ -433,6 +441,31 @@ fn mdns_finds_a_device_whose_address_changed() {
         "0",
         "found-by-mdns",
     ]);
+    // Control: without mDNS they cannot meet, which shows the next sync is mDNS's doing.
+    a.mdns = false;
+    b.mdns = false;
+    let (ca, cb) = (
+        a.cmd(&["sync", "--once", "--timeout", "4"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+        b.cmd(&["sync", "--once", "--timeout", "4"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let (ra, rb) = (
+        ca.wait_with_output().unwrap(),
+        cb.wait_with_output().unwrap(),
+    );
+    assert!(
+        !ra.status.success() && !rb.status.success(),
+        "stale addresses alone must not connect"
+    );
+    a.mdns = true;
+    b.mdns = true;
     sync_all(&[&a, &b]);
     assert!(b.section("review").contains("found-by-mdns"));
 }

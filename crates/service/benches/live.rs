@@ -1,0 +1,116 @@
+//! Live sync latency between two engines paired over loopback: how long until a change made on
+//! one device shows in the other device's snapshot.
+//!
+//! Opens real iroh endpoints, so it runs only inside a loopback-only network namespace:
+//! `tests/offline-net cargo bench -p kintsugi-service --bench live`
+
+use std::time::{Duration, Instant};
+
+use kintsugi_core::{Command, ItemId, WinKind};
+use kintsugi_service::{Handle, NetOptions, NetRequest, PairingOutcome, Vault, spawn_with};
+
+fn engine(dir: &std::path::Path, name: &str, partner: &str) -> Handle {
+    let h = spawn_with(
+        Vault::open(dir).expect("open"),
+        NetOptions {
+            bind: Some(vec!["127.0.0.1:0".parse().expect("addr")]),
+            port: None,
+            mdns: false,
+            start: true,
+        },
+    );
+    h.send(Command::SetUp {
+        my_name: name.into(),
+        partner_name: partner.into(),
+    });
+    assert!(h.wait_saved(Duration::from_secs(10)));
+    h
+}
+
+fn pct(v: &mut [Duration], p: f64) -> f64 {
+    v.sort();
+    v[((v.len() as f64 * p) as usize).min(v.len() - 1)].as_secs_f64() * 1e3
+}
+
+fn main() {
+    let isolated = std::fs::read_to_string("/proc/self/net/dev")
+        .map(|t| {
+            t.lines()
+                .skip(2)
+                .filter_map(|l| l.split(':').next())
+                .all(|n| n.trim() == "lo")
+        })
+        .unwrap_or(false);
+    if !isolated {
+        eprintln!("run inside tests/offline-net: this benchmark opens network endpoints");
+        std::process::exit(2);
+    }
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = engine(da.path(), "Sam", "Alex");
+    let b = engine(db.path(), "Alex", "Sam");
+    let t = Instant::now();
+    a.net(NetRequest::Invite { own_device: false });
+    let code = a
+        .wait_for(Duration::from_secs(20), |s| s.sync.invite.is_some())
+        .and_then(|s| s.sync.invite.clone())
+        .expect("invite")
+        .code;
+    b.net(NetRequest::Join { code });
+    let paired = |s: &kintsugi_service::Snapshot| {
+        matches!(s.sync.outcome, Some(PairingOutcome::Paired { .. }))
+    };
+    a.wait_for(Duration::from_secs(20), paired)
+        .expect("A paired");
+    b.wait_for(Duration::from_secs(20), paired)
+        .expect("B paired");
+    println!(
+        "pairing (invite → both show the safety code): {:.0} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
+
+    let rounds = 40;
+    let mut committed = Vec::new();
+    let mut typed = Vec::new();
+    for i in 0..rounds {
+        // A discrete action is committed and pushed at once.
+        let text = format!("appreciation {i}");
+        let t = Instant::now();
+        a.send(Command::AddWin {
+            id: ItemId::random(),
+            kind: WinKind::Appreciation,
+            text: text.clone(),
+        });
+        b.wait_for(Duration::from_secs(10), |s| {
+            s.view.wins.iter().any(|w| w.text == text)
+        })
+        .expect("arrived");
+        committed.push(t.elapsed());
+        // Typing is committed at the first 250 ms pause, then pushed.
+        let marker = format!("[{i}]");
+        let t = Instant::now();
+        b.send(Command::SpliceSection {
+            section: "conflict".into(),
+            pos: 0,
+            delete: 0,
+            insert: marker.clone(),
+        });
+        a.wait_for(Duration::from_secs(10), |s| {
+            s.view.agreement.iter().any(|x| x.body.contains(&marker))
+        })
+        .expect("arrived");
+        typed.push(t.elapsed());
+    }
+    println!("\nchange on one device → visible on the other ({rounds} each, loopback):");
+    println!(
+        "  discrete action (committed at once):   p50 {:>6.1} ms   p99 {:>6.1} ms",
+        pct(&mut committed, 0.5),
+        pct(&mut committed, 0.99)
+    );
+    println!(
+        "  typing (committed after a 250 ms pause): p50 {:>6.1} ms   p99 {:>6.1} ms",
+        pct(&mut typed, 0.5),
+        pct(&mut typed, 0.99)
+    );
+    a.shutdown();
+    b.shutdown();
+}
