@@ -6,7 +6,7 @@ use kintsugi_core::{
 };
 
 use crate::Frame;
-use crate::widgets::{self, MOOD_WORDS, card, first_line, long_date, mood_text};
+use crate::widgets::{self, MOOD_WORDS, card, dialog_frame, first_line, long_date, mood_text};
 
 #[derive(Default)]
 pub struct JournalState {
@@ -519,12 +519,6 @@ fn editor(ui: &mut Ui, st: &mut JournalState, f: &Frame<'_>) {
 }
 
 /// Roomier than the default popup frame: these dialogs are read carefully.
-fn dialog_frame(ctx: &egui::Context) -> egui::Frame {
-    egui::Frame::popup(&ctx.global_style())
-        .inner_margin(20)
-        .corner_radius(10)
-}
-
 /// The share and delete confirmations, drawn above everything else.
 pub fn dialogs(ctx: &egui::Context, st: &mut JournalState, f: &Frame<'_>) {
     let partner = f.partner();

@@ -6,8 +6,11 @@
 
 mod agreement;
 mod checkin;
+mod devices;
 mod journal;
+mod settings;
 mod setup;
+mod status;
 mod widgets;
 
 use std::sync::Arc;
@@ -22,16 +25,26 @@ pub enum Screen {
     Journal,
     Agreement,
     CheckIn,
+    Devices,
+    Settings,
 }
 
 impl Screen {
-    const ALL: [Screen; 3] = [Screen::Journal, Screen::Agreement, Screen::CheckIn];
+    const ALL: [Screen; 5] = [
+        Screen::Journal,
+        Screen::Agreement,
+        Screen::CheckIn,
+        Screen::Devices,
+        Screen::Settings,
+    ];
 
     fn label(self) -> &'static str {
         match self {
             Screen::Journal => "Journal",
             Screen::Agreement => "Our agreement",
             Screen::CheckIn => "Check-in",
+            Screen::Devices => "Partner & devices",
+            Screen::Settings => "Settings",
         }
     }
 }
@@ -65,9 +78,15 @@ pub struct KintsugiApp {
     journal: journal::JournalState,
     agreement: agreement::AgreementState,
     checkin: checkin::CheckinState,
+    devices: devices::DevicesState,
+    settings: settings::SettingsState,
+    /// Where the data lives, shown in Settings for support.
+    data_dir_label: String,
     /// Refused commands up to this count were dismissed by the person.
     dismissed_error: u64,
     dismissed_unreadable: bool,
+    /// The sync warning the person has read (a newer one shows again).
+    dismissed_warning: Option<String>,
     /// Whether the worker's update hook and the style were installed (first frame).
     started: bool,
 }
@@ -81,10 +100,20 @@ impl KintsugiApp {
             journal: Default::default(),
             agreement: Default::default(),
             checkin: Default::default(),
+            devices: Default::default(),
+            settings: Default::default(),
+            data_dir_label: String::new(),
             dismissed_error: 0,
             dismissed_unreadable: false,
+            dismissed_warning: None,
             started: false,
         }
+    }
+
+    /// Names the data directory in Settings (e.g. its path), for support.
+    pub fn with_data_dir_label(mut self, label: impl Into<String>) -> Self {
+        self.data_dir_label = label.into();
+        self
     }
 
     /// The screen being shown.
@@ -107,8 +136,10 @@ impl KintsugiApp {
             apply_style(ui.ctx());
         }
         let snap: Arc<Snapshot> = self.handle.snapshot();
+        // A clone (a few Arcs) so the screens' state can be borrowed mutably beside it.
+        let handle = self.handle.clone();
         let f = Frame {
-            handle: &self.handle,
+            handle: &handle,
             snap: &snap,
             view: &snap.view,
             caught_up: snap.processed >= self.handle.sent(),
@@ -117,19 +148,28 @@ impl KintsugiApp {
         if !f.view.is_set_up() {
             egui::CentralPanel::default().show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
-                    widgets::readable_column(ui, |ui| setup::show(ui, &mut self.setup, &f));
+                    widgets::readable_column(ui, |ui| {
+                        setup::show(ui, &mut self.setup, &mut self.devices, &f)
+                    });
                 });
             });
+            devices::unpair_dialog(ui.ctx(), &mut self.devices, &f);
             return;
         }
 
+        let now = widgets::now_ms();
+        if !f.snap.sync.peers.is_empty() {
+            // "synced 2 min ago" and reachability must not go stale while the window sits open.
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_secs(15));
+        }
         let narrow = ui.available_width() < widgets::NARROW_WIDTH;
         let mut go_to = None;
         if narrow {
             egui::Panel::top("nav_top")
                 .frame(egui::Frame::side_top_panel(ui.style()).inner_margin(10))
                 .show(ui, |ui| {
-                    // No app title here: on a phone-width window the three places must fit one row.
+                    // No app title here: on a phone-width window the places must fit in little room.
                     ui.horizontal_wrapped(|ui| {
                         go_to = nav_buttons(ui, self.screen);
                     });
@@ -138,6 +178,7 @@ impl KintsugiApp {
                         ui.weak("·");
                         ui.weak("Private journal stays on this device");
                     });
+                    status::compact(ui, &f, now);
                 });
         } else {
             egui::Panel::left("nav_side")
@@ -150,6 +191,10 @@ impl KintsugiApp {
                     ui.with_layout(egui::Layout::top_down_justified(egui::Align::Min), |ui| {
                         go_to = nav_buttons(ui, self.screen);
                     });
+                    ui.add_space(12.0);
+                    ui.separator();
+                    ui.add_space(4.0);
+                    status::sidebar(ui, &f, now);
                     ui.with_layout(egui::Layout::bottom_up(egui::Align::Min), |ui| {
                         ui.add_space(4.0);
                         ui.weak("Private journal stays\non this device");
@@ -162,6 +207,7 @@ impl KintsugiApp {
         {
             // Whatever was being typed is saved now rather than after the typing pause.
             self.journal.leave(&f);
+            self.settings.leave();
             self.handle.flush();
             self.screen = screen;
         }
@@ -174,16 +220,15 @@ impl KintsugiApp {
                 .show(ui, |ui| {
                     widgets::readable_column(ui, |ui| {
                         ui.add_space(8.0);
-                        notices(
-                            ui,
-                            &mut self.dismissed_error,
-                            &mut self.dismissed_unreadable,
-                            &f,
-                        );
+                        self.notices(ui, &f);
                         match self.screen {
                             Screen::Journal => journal::show(ui, &mut self.journal, &f),
                             Screen::Agreement => agreement::show(ui, &mut self.agreement, &f),
                             Screen::CheckIn => checkin::show(ui, &mut self.checkin, &f),
+                            Screen::Devices => devices::show(ui, &mut self.devices, &f, now),
+                            Screen::Settings => {
+                                settings::show(ui, &mut self.settings, &f, &self.data_dir_label)
+                            }
                         }
                         ui.add_space(24.0);
                     });
@@ -191,6 +236,48 @@ impl KintsugiApp {
         });
         if self.screen == Screen::Journal {
             journal::dialogs(ui.ctx(), &mut self.journal, &f);
+        }
+        devices::unpair_dialog(ui.ctx(), &mut self.devices, &f);
+    }
+
+    /// Notices above every screen: a refused change, unreadable items, a sync warning, and the
+    /// result of a pairing (which must be seen wherever the person is when it arrives).
+    fn notices(&mut self, ui: &mut Ui, f: &Frame<'_>) {
+        // Refusals a screen shows next to its own controls are not repeated up here.
+        let claimed: Vec<u64> = self
+            .devices
+            .claimed()
+            .into_iter()
+            .chain(self.settings.claimed())
+            .flatten()
+            .collect();
+        if let Some((n, _)) = &f.snap.last_error
+            && claimed.contains(n)
+        {
+            self.dismissed_error = self.dismissed_error.max(*n);
+        }
+        notices(
+            ui,
+            &mut self.dismissed_error,
+            &mut self.dismissed_unreadable,
+            f,
+        );
+        if let Some(w) = &f.snap.sync.warning
+            && self.dismissed_warning.as_ref() != Some(w)
+        {
+            // Plain text, not a warning colour: nothing was lost, and alarm would not help.
+            widgets::card(ui, |ui| {
+                ui.label(w.as_str());
+                if ui.button("Dismiss").clicked() {
+                    self.dismissed_warning = Some(w.clone());
+                }
+            });
+            ui.add_space(8.0);
+        }
+        // The devices screen shows the outcome in its own place.
+        if f.snap.sync.outcome.is_some() && self.screen != Screen::Devices {
+            devices::outcome_card(ui, &mut self.devices, f);
+            ui.add_space(8.0);
         }
     }
 }
@@ -315,10 +402,15 @@ pub fn run(handle: Handle, data_dir_label: &str) -> eframe::Result<()> {
         ..Default::default()
     };
     let closing = handle.clone();
+    let label = data_dir_label.to_owned();
     let result = eframe::run_native(
         "Kintsugi",
         options,
-        Box::new(move |_cc| Ok(Box::new(KintsugiApp::new(handle)))),
+        Box::new(move |_cc| {
+            Ok(Box::new(
+                KintsugiApp::new(handle).with_data_dir_label(label),
+            ))
+        }),
     );
     // on_exit already did this on a normal close; repeating it is harmless and covers the
     // paths where the window could not be created at all.

@@ -1,9 +1,11 @@
-//! First run: the two names, and one calm sentence about where the writing lives.
+//! First run: the two names and one calm sentence about where the writing lives, or joining as another device of someone who already uses Kintsugi.
 
 use egui::{RichText, Ui};
 use kintsugi_core::Command;
 
 use crate::Frame;
+use crate::devices::{self, DevicesState};
+use crate::widgets::card;
 
 #[derive(Default)]
 pub struct SetupState {
@@ -13,7 +15,7 @@ pub struct SetupState {
     sent_at: Option<u64>,
 }
 
-pub fn show(ui: &mut Ui, st: &mut SetupState, f: &Frame<'_>) {
+pub fn show(ui: &mut Ui, st: &mut SetupState, dev: &mut DevicesState, f: &Frame<'_>) {
     ui.add_space(32.0);
     ui.heading(RichText::new("Welcome to Kintsugi").size(28.0));
     ui.add_space(8.0);
@@ -56,4 +58,33 @@ pub fn show(ui: &mut Ui, st: &mut SetupState, f: &Frame<'_>) {
             ui.weak("Setting up…");
         });
     }
+
+    ui.add_space(32.0);
+    // A second device of the same person is not set up with names: it takes them, and the
+    // private journal, from the device that invites it.
+    card(ui, |ui| {
+        ui.label(
+            RichText::new("This is another device of mine")
+                .size(18.0)
+                .strong(),
+        );
+        ui.label(
+            "If you already use Kintsugi on another device, add this one to it instead: there, \
+             open \"Partner & devices\" and choose \"Add another device of mine\", then enter \
+             the code here. Your names, your journal and everything shared come over from it.",
+        );
+        if f.snap.sync.outcome.is_some() {
+            devices::outcome_card(ui, dev, f);
+        }
+        devices::join_box(ui, &mut dev.join, f);
+        if matches!(
+            f.snap.sync.outcome,
+            Some(kintsugi_service::PairingOutcome::Paired { .. })
+        ) {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.weak("Receiving your names and journal from the other device…");
+            });
+        }
+    });
 }

@@ -165,6 +165,63 @@ pub fn when(at: Timestamp, now: Timestamp) -> String {
     }
 }
 
+/// A short relative time for status lines: "just now", "2 min ago", "3 hours ago", "yesterday".
+pub fn ago(at: Timestamp, now: Timestamp) -> String {
+    let secs = (now - at) / 1000;
+    let mins = secs / 60;
+    let hours = mins / 60;
+    let days = hours / 24;
+    match () {
+        _ if secs < 60 => "just now".into(),
+        _ if mins < 60 => format!("{mins} min ago"),
+        _ if hours == 1 => "an hour ago".into(),
+        _ if hours < 24 => format!("{hours} hours ago"),
+        _ if days == 1 => "yesterday".into(),
+        _ => format!("{days} days ago"),
+    }
+}
+
+/// Local date and time, then how long ago: "today at 14:02 (2 min ago)".
+pub fn when_and_ago(at: Timestamp, now: Timestamp) -> String {
+    use chrono::{Local, TimeZone};
+    let Some(t) = Local.timestamp_millis_opt(at).single() else {
+        return ago(at, now);
+    };
+    let day = match Local.timestamp_millis_opt(now).single() {
+        Some(n) => match (n.date_naive() - t.date_naive()).num_days() {
+            0 => t.format("today at %H:%M").to_string(),
+            1 => t.format("yesterday at %H:%M").to_string(),
+            _ => t.format("on %-d %b %Y at %H:%M").to_string(),
+        },
+        None => t.format("on %-d %b %Y at %H:%M").to_string(),
+    };
+    format!("{day} ({})", ago(at, now))
+}
+
+/// A small dot before a device's status: filled when reachable, hollow when not. The words
+/// beside it carry the meaning; the dot only helps the eye find the line.
+pub fn status_dot(ui: &mut Ui, reachable: bool) {
+    let r = 4.0;
+    let (rect, _) = ui.allocate_exact_size(
+        egui::vec2(2.0 * r + 2.0, 2.0 * r + 2.0),
+        egui::Sense::hover(),
+    );
+    let color = ui.visuals().text_color();
+    if reachable {
+        ui.painter().circle_filled(rect.center(), r, color);
+    } else {
+        ui.painter()
+            .circle_stroke(rect.center(), r - 0.5, egui::Stroke::new(1.0, color));
+    }
+}
+
+/// The frame of a confirmation dialog.
+pub fn dialog_frame(ctx: &egui::Context) -> egui::Frame {
+    egui::Frame::popup(&ctx.global_style())
+        .inner_margin(20)
+        .corner_radius(10)
+}
+
 /// A `YYYY-MM-DD` date written out for reading, e.g. "Tue 24 Nov 2026".
 pub fn long_date(date: &str) -> String {
     match kintsugi_core::parse_date(date) {
@@ -232,6 +289,16 @@ mod tests {
     fn first_line_skips_blank_lines_and_shortens() {
         assert_eq!(first_line("\n  \nhello there\nmore", 50), "hello there");
         assert_eq!(first_line("abcdef", 3), "abc…");
+    }
+
+    #[test]
+    fn ago_reads_naturally() {
+        let now = 1_000_000_000_000;
+        assert_eq!(ago(now - 5_000, now), "just now");
+        assert_eq!(ago(now - 120_000, now), "2 min ago");
+        assert_eq!(ago(now - 3 * 3_600_000, now), "3 hours ago");
+        assert_eq!(ago(now - 30 * 3_600_000, now), "yesterday");
+        assert_eq!(ago(now - 80 * 3_600_000, now), "3 days ago");
     }
 
     #[test]

@@ -640,7 +640,11 @@ impl Session {
         }
         let equal = self.heads_equal(doc, docs);
         self.synced.insert(doc, equal);
-        if self.update_in_sync() {
+        // Report in-sync when it begins, and again whenever received changes moved our heads
+        // while both sides match: the receiving side never leaves "in sync", yet the embedder
+        // needs to learn the new common version (or it shows our changes as still waiting).
+        let flipped = self.update_in_sync();
+        if flipped || (before != after && self.in_sync) {
             events.push(SessionEvent::InSync);
         }
         Ok(events)
@@ -918,6 +922,32 @@ mod tests {
         pump(&mut devices, &mut links);
         assert!(links[0].sa.is_in_sync() && links[0].sb.is_in_sync());
         assert_eq!(text(&devices[1].0[&DocName::Couple]), "xy");
+    }
+
+    #[test]
+    fn receiving_changes_while_in_sync_reports_in_sync_again() {
+        let mut base = base_doc("x");
+        let mut devices = vec![device(&mut base, "p"), device(&mut base, "q")];
+        let mut links = vec![Link::new(
+            0,
+            1,
+            Session::new(id(1), Scope::Partner, []),
+            Session::new(id(2), Scope::Partner, []),
+        )];
+        pump(&mut devices, &mut links);
+        assert!(links[0].sb.is_in_sync());
+        links[0].events_b.clear();
+        // A changes; B only receives. B was in sync before and is after, at a new version.
+        splice(devices[0].0.get_mut(&DocName::Couple).unwrap(), 1, "y");
+        let out = links[0].sa.poll(&mut devices[0]);
+        links[0].to_b.extend(out.iter().map(Frame::encode));
+        pump(&mut devices, &mut links);
+        assert_eq!(text(&devices[1].0[&DocName::Couple]), "xy");
+        assert!(
+            links[0].events_b.contains(&SessionEvent::InSync),
+            "the receiver must learn it is in sync at the new version: {:?}",
+            links[0].events_b
+        );
     }
 
     #[test]

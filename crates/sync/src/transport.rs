@@ -9,8 +9,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use automerge::AutoCommit;
 use iroh::endpoint::{
-    AfterHandshakeOutcome, Connection, EndpointHooks, PortmapperConfig, RecvStream, SendStream,
-    Side, VarInt, presets,
+    AfterHandshakeOutcome, Connection, EndpointHooks, PortmapperConfig, QuicTransportConfig,
+    RecvStream, SendStream, Side, VarInt, presets,
 };
 use iroh::protocol::{AcceptError, ProtocolHandler, Router};
 use iroh::{Endpoint, EndpointAddr, EndpointId, RelayMode, RelayUrl, SecretKey, TransportAddr};
@@ -39,6 +39,7 @@ pub const MDNS_SERVICE: &str = "kintsugi";
 const MAX_PAIR_FRAME: usize = 64 * 1024;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 const SUPERVISOR_TICK: Duration = Duration::from_millis(200);
 
 const CLOSE_NOT_PAIRED: u32 = 1;
@@ -782,10 +783,20 @@ pub async fn bind_endpoint(
     } else {
         PortmapperConfig::Disabled
     };
+    // iroh sends keep-alives every 5 s; a 10 s idle timeout (default 30 s) lets the status say
+    // "not reachable" soon after the other device goes away instead of after half a minute.
+    let idle = IDLE_TIMEOUT
+        .try_into()
+        .map_err(|_| TransportError::Bind("idle timeout out of range".into()))?;
     let mut builder = Endpoint::builder(presets::Minimal)
         .secret_key(SecretKey::from_bytes(&config.secret_key))
         .relay_mode(relay_mode)
         .portmapper_config(portmapper)
+        .transport_config(
+            QuicTransportConfig::builder()
+                .max_idle_timeout(Some(idle))
+                .build(),
+        )
         .hooks(hooks);
     if !config.bind_addrs.is_empty() {
         builder = builder.clear_ip_transports();
