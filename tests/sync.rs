@@ -395,19 +395,6 @@ fn a_sync_killed_midway_resumes_and_converges() {
     assert_eq!(a.couple_doc().get_heads(), b.couple_doc().get_heads());
 }
 
-/// True when this process sits in a network namespace with loopback only, where multicast
-/// cannot leave the machine.
-fn isolated_network() -> bool {
-    std::fs::read_to_string("/proc/self/net/dev")
-        .map(|t| {
-            t.lines()
-                .skip(2)
-                .filter_map(|l| l.split(':').next())
-                .all(|n| n.trim() == "lo")
-        })
-        .unwrap_or(false)
-}
-
 fn free_port() -> u16 {
     std::net::UdpSocket::bind("127.0.0.1:0")
         .unwrap()
@@ -418,7 +405,7 @@ fn free_port() -> u16 {
 
 #[test]
 fn mdns_finds_a_device_whose_address_changed() {
-    if !isolated_network() {
+    if !kintsugi_service::loopback_only_network() {
         eprintln!("skipped: mDNS runs only inside tests/offline-net (loopback-only namespace)");
         return;
     }

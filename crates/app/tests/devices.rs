@@ -200,22 +200,6 @@ fn devices_and_settings_without_a_network() {
     handle.shutdown();
 }
 
-/// True inside a network namespace that has only loopback (see tests/offline-net). Read from
-/// /proc/self/net/dev, which belongs to this process's namespace: /sys/class/net shows the
-/// namespace /sys was mounted in, which `unshare --net` alone does not change.
-fn loopback_only() -> bool {
-    let Ok(dev) = std::fs::read_to_string("/proc/self/net/dev") else {
-        return false;
-    };
-    let names: Vec<&str> = dev
-        .lines()
-        .skip(2)
-        .filter_map(|l| l.split(':').next())
-        .map(str::trim)
-        .collect();
-    names == ["lo"]
-}
-
 fn wait(
     handle: &Handle,
     what: &str,
@@ -235,7 +219,7 @@ fn safety_code(s: &Snapshot) -> Option<String> {
 
 #[test]
 fn two_windows_pair_through_the_ui_and_sync() {
-    if !loopback_only() {
+    if !kintsugi_service::loopback_only_network() {
         eprintln!("skipped: opens network endpoints; run inside tests/offline-net (loopback only)");
         return;
     }

@@ -7,9 +7,7 @@ use sha2::{Digest, Sha256};
 use crate::command::{ApologyFields, Command};
 use crate::ids::{ItemId, PartnerId, Timestamp, parse_date};
 use crate::read::{ItemError, Rd};
-use crate::schema::{
-    COUPLE_KIND, MAX_TEXT_CHARS, PRIVATE_KIND, SCHEMA_VERSION, couple_genesis, private_genesis,
-};
+use crate::schema::{MAX_TEXT_CHARS, SCHEMA_VERSION, couple_genesis, private_genesis};
 use crate::views::*;
 
 /// Which of the two documents.
@@ -71,11 +69,11 @@ impl Model {
         actor: ActorId,
     ) -> Result<Model, CoreError> {
         let mut couple = match couple {
-            Some(bytes) => load_checked(bytes, COUPLE_KIND, "couple")?,
+            Some(bytes) => load_checked(bytes, couple_genesis(), "couple")?,
             None => couple_genesis(),
         };
         let mut private = match private {
-            Some(bytes) => load_checked(bytes, PRIVATE_KIND, "private")?,
+            Some(bytes) => load_checked(bytes, private_genesis(), "private")?,
             None => private_genesis(),
         };
         couple.set_actor(actor.clone());
@@ -909,11 +907,21 @@ impl Model {
     }
 }
 
-fn load_checked(bytes: &[u8], kind: &str, name: &'static str) -> Result<AutoCommit, CoreError> {
+/// Loads a stored document and checks it is ours: it must contain our genesis change. The
+/// current `kind` value is not the test: any paired device can overwrite it, and a store must
+/// not stop opening because a partner's device (buggy or hostile) did.
+fn load_checked(
+    bytes: &[u8],
+    mut genesis: AutoCommit,
+    name: &'static str,
+) -> Result<AutoCommit, CoreError> {
     let doc = AutoCommit::load(bytes)?;
-    match doc.get(ROOT, "kind")? {
-        Some((Value::Scalar(s), _)) if s.as_str() == Some(kind) => {}
-        _ => return Err(CoreError::WrongKind { expected: name }),
+    let ours = genesis
+        .get_heads()
+        .iter()
+        .all(|h| doc.get_change_by_hash(h).is_some());
+    if !ours {
+        return Err(CoreError::WrongKind { expected: name });
     }
     Ok(doc)
 }

@@ -535,3 +535,27 @@ fn every_capability_round_trips_through_the_view() {
         "private journal only on request"
     );
 }
+
+/// Regression: a paired device that overwrote the couple document's `kind` made the other
+/// device's store refuse to open. A document is ours when it grew from our genesis change.
+#[test]
+fn a_document_is_recognised_by_its_genesis_not_its_kind_value() {
+    use kintsugi_core::automerge::transaction::Transactable;
+    let me = PartnerId::random();
+    let mut a = device(&me);
+    a.doc_mut(DocKind::Couple)
+        .put(kintsugi_core::automerge::ROOT, "kind", "something else")
+        .unwrap();
+    a.commit(5);
+    let couple = a.doc_mut(DocKind::Couple).save();
+    let reopened = Model::open(Some(&couple), None, me.clone(), ActorId::random()).unwrap();
+    assert_eq!(reopened.view().agreement.len(), 6);
+    // A look-alike that did not grow from our genesis is still refused.
+    let mut fake = kintsugi_core::automerge::AutoCommit::new();
+    fake.put(kintsugi_core::automerge::ROOT, "kind", "kintsugi/couple")
+        .unwrap();
+    assert!(matches!(
+        Model::open(Some(&fake.save()), None, me, ActorId::random()),
+        Err(CoreError::WrongKind { expected: "couple" })
+    ));
+}

@@ -33,14 +33,7 @@ fn pct(v: &mut [Duration], p: f64) -> f64 {
 }
 
 fn main() {
-    let isolated = std::fs::read_to_string("/proc/self/net/dev")
-        .map(|t| {
-            t.lines()
-                .skip(2)
-                .filter_map(|l| l.split(':').next())
-                .all(|n| n.trim() == "lo")
-        })
-        .unwrap_or(false);
+    let isolated = kintsugi_service::loopback_only_network();
     if !isolated {
         eprintln!("run inside tests/offline-net: this benchmark opens network endpoints");
         std::process::exit(2);

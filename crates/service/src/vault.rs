@@ -7,7 +7,6 @@ use kintsugi_core::{Command, CoreError, DocKind, Model, PartnerId, Timestamp, Vi
 use kintsugi_store::{DocKey, Store, StoreError};
 
 const SETTING_PARTNER: &str = "partner_id";
-const SETTING_ACTOR: &str = "actor_id";
 
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
@@ -61,22 +60,12 @@ impl Vault {
                 p
             }
         };
-        // A fresh random actor per device: two devices writing under one actor id would produce
-        // conflicting changes with the same sequence numbers.
-        let actor = match store.get_setting(SETTING_ACTOR)? {
-            Some(b) if !b.is_empty() => ActorId::from(b),
-            Some(_) => {
-                return Err(VaultError::Identity {
-                    path,
-                    what: "actor id",
-                });
-            }
-            None => {
-                let a = ActorId::random();
-                store.put_setting(SETTING_ACTOR, a.to_bytes())?;
-                a
-            }
-        };
+        // A fresh random actor on every open, never a stored one. A sync session may send
+        // changes before they are saved (it commits open typing); if the process then dies, the
+        // reopened document lacks them, and writing on under the same actor would reuse their
+        // sequence numbers: every peer holding the lost changes then refuses all later ones
+        // ("duplicate seq"), for good. Under a new actor the sent changes simply come back.
+        let actor = ActorId::random();
         let couple = store.load_doc(DocKey::Couple)?;
         let private = store.load_doc(DocKey::Private)?;
         let model = Model::open(couple.as_deref(), private.as_deref(), partner, actor).map_err(

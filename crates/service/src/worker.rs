@@ -412,7 +412,9 @@ impl Worker {
                                 view_changed = true;
                             }
                             Err(e) => {
-                                tracing::info!("command refused: {e}");
+                                // The message can quote what the person typed: it goes to
+                                // the window, never to the log.
+                                tracing::info!("a command was refused");
                                 self.last_error = Some((self.processed, e.to_string()));
                             }
                         }

@@ -25,6 +25,11 @@ const TAG_SYNC: u8 = 0x02;
 /// Most document ids a `Hello` may list; keeps decoding bounded.
 const MAX_HELLO_DOCS: usize = 32;
 
+/// Offset of the chunk type in an automerge chunk (after 4 magic and 4 checksum bytes), and
+/// the type of a plain, uncompressed change (0 is a document, 2 a compressed change).
+const CHUNK_TYPE_AT: usize = 8;
+const CHUNK_TYPE_CHANGE: u8 = 1;
+
 /// The documents a device holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum DocName {
@@ -354,6 +359,44 @@ impl Frame {
     }
 }
 
+/// Most probes per hash a peer's Bloom filter may ask for; automerge writes 7.
+const MAX_BLOOM_PROBES: u64 = 64;
+
+/// Checks a peer's Bloom filter (automerge's encoding: entries, bits per entry and probes as
+/// LEB128, then the bits) for what automerge itself does not: at least one bit, a sane number
+/// of probes. A filter with no entries is never probed.
+fn check_bloom(bytes: &[u8]) -> Result<(), &'static str> {
+    fn leb128(r: &mut &[u8]) -> Result<u64, &'static str> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let (&b, rest) = r.split_first().ok_or("truncated")?;
+            *r = rest;
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err("overlong number")
+    }
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    let mut r = bytes;
+    let entries = leb128(&mut r)?;
+    let _bits_per_entry = leb128(&mut r)?;
+    let probes = leb128(&mut r)?;
+    if entries == 0 {
+        return Ok(());
+    }
+    if r.is_empty() {
+        return Err("no bits");
+    }
+    if !(1..=MAX_BLOOM_PROBES).contains(&probes) {
+        return Err("probe count out of range");
+    }
+    Ok(())
+}
+
 /// Gives a session access to the caller's documents.
 ///
 /// The session uses `AutoCommit` because that is what the app edits; automerge's sync runs
@@ -611,10 +654,35 @@ impl Session {
                 doc,
             }]);
         }
-        let msg = sync::Message::decode(&message).map_err(|e| SessionError::BadSyncMessage {
-            doc,
-            reason: e.to_string(),
-        })?;
+        let mut msg =
+            sync::Message::decode(&message).map_err(|e| SessionError::BadSyncMessage {
+                doc,
+                reason: e.to_string(),
+            })?;
+        // Only plain change chunks: a whole-document or compressed chunk inflates on load, so a
+        // frame of a few hundred KiB could make us allocate gigabytes (measured: 300 KiB became
+        // 600 MiB). Plain changes cost memory in proportion to the frame, which is bounded.
+        if let Some(kind) = msg.changes.iter().find_map(|c| {
+            let kind = c.get(CHUNK_TYPE_AT).copied();
+            (kind != Some(CHUNK_TYPE_CHANGE)).then_some(kind)
+        }) {
+            return Err(SessionError::BadSyncMessage {
+                doc,
+                reason: format!(
+                    "carries a chunk of type {kind:?}; only uncompressed changes are accepted"
+                ),
+            });
+        }
+        // automerge trusts the peer's Bloom filter parameters: zero bits panics (remainder by
+        // zero) and a huge probe count allocates and loops without bound (found by fuzzing).
+        for have in &msg.have {
+            check_bloom(&have.bloom.to_bytes()).map_err(|why| SessionError::BadSyncMessage {
+                doc,
+                reason: format!("bloom filter: {why}"),
+            })?;
+        }
+        // Never learn that the peer can take whole-document (V2) messages: see `poll`.
+        msg.flags = None;
         let Some(state) = self.states.get_mut(&doc) else {
             // Unreachable by construction (active ⊆ scope = keys of states); refuse anyway.
             return Ok(Vec::new());
@@ -675,7 +743,10 @@ impl Session {
             let Some(d) = docs.doc(doc) else {
                 continue;
             };
-            if let Some(msg) = d.sync().generate_sync_message(state) {
+            if let Some(mut msg) = d.sync().generate_sync_message(state) {
+                // Without the flags section automerge's peer takes us for a V1 peer and never
+                // sends a compressed whole document, which `receive` refuses.
+                msg.flags = None;
                 out.push(Frame::Sync {
                     doc,
                     message: msg.encode(),
@@ -1309,6 +1380,141 @@ mod tests {
             "{saved_rounds} vs {fresh_rounds}"
         );
         assert!(saved_bytes < fresh_bytes);
+    }
+
+    /// Regression: a whole compressed document inflates on load far beyond the frame limit,
+    /// so sessions neither invite one (no V2 flags) nor accept one.
+    #[test]
+    fn whole_document_chunks_are_never_sent_and_refused() {
+        let mut base = base_doc("x");
+        let mut devices = vec![device(&mut base, "p"), device(&mut base, "q")];
+        many_changes(devices[0].0.get_mut(&DocName::Couple).unwrap(), 60, "a");
+        let mut links = vec![Link::new(
+            0,
+            1,
+            Session::new(id(1), Scope::Partner, []),
+            Session::new(id(2), Scope::Partner, []),
+        )];
+        pump(&mut devices, &mut links);
+        assert_eq!(
+            text(&devices[0].0[&DocName::Couple]),
+            text(&devices[1].0[&DocName::Couple])
+        );
+        let mut chunks = 0;
+        for bytes in links[0].bytes_to_b.iter().chain(&links[0].bytes_to_a) {
+            if let Frame::Sync { message, .. } = Frame::decode(bytes).unwrap() {
+                let m = sync::Message::decode(&message).unwrap();
+                assert!(m.flags.is_none());
+                for c in m.changes.iter() {
+                    assert_eq!(c[CHUNK_TYPE_AT], CHUNK_TYPE_CHANGE);
+                    chunks += 1;
+                }
+            }
+        }
+        assert!(chunks >= 60);
+
+        let mut sender = base_doc("doc");
+        let message = sync::Message {
+            heads: sender.get_heads(),
+            need: vec![],
+            have: vec![],
+            changes: sync::ChunkList::from(sender.save()),
+            flags: None,
+            version: sync::MessageVersion::V1,
+        }
+        .encode();
+        let mut docs = Docs::default();
+        docs.0.insert(DocName::Couple, base_doc("mine"));
+        let mut s = Session::new(id(1), Scope::Partner, []);
+        s.receive(
+            Frame::Hello(Hello {
+                version: PROTOCOL_VERSION,
+                device: id(2),
+                docs: vec![DocName::Couple],
+                couple_id: None,
+            }),
+            &mut docs,
+        )
+        .unwrap();
+        let r = s.receive(
+            Frame::Sync {
+                doc: DocName::Couple,
+                message,
+            },
+            &mut docs,
+        );
+        assert!(
+            matches!(r, Err(SessionError::BadSyncMessage { .. })),
+            "{r:?}"
+        );
+        assert_eq!(text(&docs.0[&DocName::Couple]), "mine");
+    }
+
+    /// Regression (fuzzing): a peer's Bloom filter with no bits made automerge divide by zero
+    /// in our next `poll`; one with 2^32-1 probes allocated and looped without bound.
+    #[test]
+    fn hostile_bloom_filters_are_refused() {
+        let mut victim = base_doc("mine");
+        let heads = victim.get_heads();
+        let leb = |v: u32| {
+            let mut out = Vec::new();
+            let mut v = v;
+            loop {
+                let b = (v & 0x7f) as u8;
+                v >>= 7;
+                if v == 0 {
+                    out.push(b);
+                    return out;
+                }
+                out.push(b | 0x80);
+            }
+        };
+        let filters: [(u32, u32, u32); 2] = [(1, 0, 7), (1, 10, u32::MAX)];
+        for (entries, bits, probes) in filters {
+            let mut bytes = [leb(entries), leb(bits), leb(probes)].concat();
+            bytes.resize(bytes.len() + (entries * bits).div_ceil(8) as usize, 0xff);
+            let bloom = sync::BloomFilter::try_from(bytes.as_slice()).unwrap();
+            let message = sync::Message {
+                heads: heads.clone(),
+                need: vec![],
+                have: vec![sync::Have {
+                    last_sync: vec![],
+                    bloom,
+                }],
+                changes: sync::ChunkList::empty(),
+                flags: None,
+                version: sync::MessageVersion::V1,
+            }
+            .encode();
+            let mut docs = Docs::default();
+            docs.0.insert(DocName::Couple, victim.fork());
+            let mut s = Session::new(id(1), Scope::Partner, []);
+            s.receive(
+                Frame::Hello(Hello {
+                    version: PROTOCOL_VERSION,
+                    device: id(2),
+                    docs: vec![DocName::Couple],
+                    couple_id: None,
+                }),
+                &mut docs,
+            )
+            .unwrap();
+            let r = s.receive(
+                Frame::Sync {
+                    doc: DocName::Couple,
+                    message,
+                },
+                &mut docs,
+            );
+            assert!(
+                matches!(r, Err(SessionError::BadSyncMessage { .. })),
+                "{entries}/{bits}/{probes}: {r:?}"
+            );
+            let _ = s.poll(&mut docs);
+        }
+        assert!(check_bloom(&[]).is_ok());
+        assert!(check_bloom(&[0, 10, 7]).is_ok());
+        assert!(check_bloom(&[1, 10, 7, 0xff, 0xff]).is_ok());
     }
 
     #[test]

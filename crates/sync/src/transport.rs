@@ -1105,3 +1105,17 @@ fn reset_backoff(core: &Core, id: &[u8; 32], done: bool) {
         st.dialing = false;
     }
 }
+
+/// True inside a network namespace that has only loopback (as `tests/offline-net` makes), where
+/// nothing sent, mDNS multicast included, can leave the machine. Reads /proc/self/net/dev, which
+/// belongs to this process's namespace (/sys/class/net shows the one /sys was mounted in).
+pub fn loopback_only_network() -> bool {
+    std::fs::read_to_string("/proc/self/net/dev")
+        .map(|t| {
+            t.lines()
+                .skip(2)
+                .filter_map(|l| l.split(':').next())
+                .all(|n| n.trim() == "lo")
+        })
+        .unwrap_or(false)
+}

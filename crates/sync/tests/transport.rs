@@ -367,22 +367,9 @@ async fn private_data_from_a_peer_with_a_wider_view_of_its_scope_is_refused() {
     b.shutdown().await;
 }
 
-/// mDNS multicast must never leave the machine: only run where loopback is the only
-/// interface, as inside `offline-net`.
-fn only_loopback() -> bool {
-    std::fs::read_to_string("/proc/self/net/dev")
-        .map(|t| {
-            t.lines()
-                .skip(2)
-                .filter_map(|l| l.split(':').next())
-                .all(|n| n.trim() == "lo")
-        })
-        .unwrap_or(false)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mdns_finds_the_inviter_when_the_code_has_no_addresses() {
-    if !only_loopback() {
+    if !kintsugi_sync::transport::loopback_only_network() {
         eprintln!("skipped: run inside offline-net (mDNS must stay on loopback)");
         return;
     }

@@ -1,0 +1,4 @@
+//! Fuzz target `session`: the body is `kintsugi_service::fuzzing::session`, which the corpus replay test also runs.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| kintsugi_service::fuzzing::session(data));
