@@ -565,9 +565,10 @@ pub fn dialogs(ctx: &egui::Context, st: &mut JournalState, f: &Frame<'_>) {
                 });
                 ui.add_space(6.0);
                 ui.label(format!(
-                    "Once {partner}'s device has received it, a copy cannot be recalled from that \
-                 device. You can stop sharing at any time; it is then no longer shared from \
-                 that moment on."
+                    "It goes to {partner}'s device the next time both devices are connected; if \
+                 you stop sharing before then, it never leaves your devices. Once {partner}'s \
+                 device has received it, a copy cannot be recalled from that device: stopping \
+                 sharing then removes it from what you share from that moment on."
                 ));
                 ui.add_space(10.0);
                 ui.horizontal_wrapped(|ui| {

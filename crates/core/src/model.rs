@@ -240,7 +240,6 @@ impl Model {
                 put_tags(&mut self.private, &e, &tags)?;
                 put_opt_str(&mut self.private, &e, "prompt", prompt.as_deref())?;
                 self.private.put(&e, "updated_at", now)?;
-                self.refresh_shared_copy(&id)?;
             }
             Command::SpliceJournalText {
                 id,
@@ -252,7 +251,6 @@ impl Model {
                 let t = text_obj(&mut self.private, &e, "text")?;
                 splice_checked(&mut self.private, &t, pos, delete, &insert)?;
                 self.private.put(&e, "updated_at", now)?;
-                self.refresh_shared_copy(&id)?;
             }
             Command::DeleteJournalEntry { id } => {
                 item(&self.private, "journal", &id, "journal entry")?;
@@ -264,14 +262,12 @@ impl Model {
                 }
             }
             Command::ShareJournalEntry { id } => {
+                // Only the intent: the copy enters the couple document in `publish_shares`,
+                // when a partner's device is connected. Automerge keeps history, so a copy
+                // written now and unshared before any sync would still travel, deleted but
+                // readable, at the next sync.
                 let e = item(&self.private, "journal", &id, "journal entry")?;
                 self.private.put(&e, "shared", true)?;
-                let shared = top(&self.couple, "shared_entries")?;
-                let c = new_item(&mut self.couple, &shared, &id)?;
-                self.couple.put(&c, "by", me.as_str())?;
-                self.couple.put(&c, "shared_at", now)?;
-                self.couple.put_object(&c, "text", ObjType::Text)?;
-                self.refresh_shared_copy(&id)?;
             }
             Command::UnshareJournalEntry { id } => {
                 let e = item(&self.private, "journal", &id, "journal entry")?;
@@ -653,24 +649,77 @@ impl Model {
         Ok(obj)
     }
 
-    /// Brings the couple-document copy of a shared entry up to date with the private original.
-    fn refresh_shared_copy(&mut self, id: &ItemId) -> Result<(), CoreError> {
+    /// Writes the copies of shared journal entries into the couple document, brings them up to
+    /// date with their private originals, and removes copies of entries no longer shared.
+    /// Call only while a partner's device is connected: until then a shared entry leaves no
+    /// trace in the couple document, so unsharing it in time means it never travels. Writes
+    /// nothing when the copies are current. Returns whether anything changed.
+    pub fn publish_shares(&mut self, now: Timestamp) -> Result<bool, CoreError> {
+        let before = self.couple.pending_ops();
+        let entries = collect(
+            &self.private,
+            "journal",
+            &mut Vec::new(),
+            read_journal_entry,
+        );
         let shared = top(&self.couple, "shared_entries")?;
-        let Some((Value::Object(ObjType::Map), copy)) = self.couple.get(&shared, id.0.as_str())?
-        else {
-            return Ok(());
-        };
-        let e = Rd::root_map(&self.private, "journal")?.map(&id.0)?;
-        let entry = read_journal_entry(&id.0, &e)?;
-        if !entry.shared {
-            return Ok(());
+        for entry in entries {
+            let existing = match self.couple.get(&shared, entry.id.0.as_str())? {
+                Some((Value::Object(ObjType::Map), copy)) => Some(copy),
+                _ => None,
+            };
+            match (entry.shared, existing) {
+                (false, Some(_)) => self.couple.delete(&shared, entry.id.0.as_str())?,
+                (false, None) => {}
+                (true, existing) => {
+                    let copy = match existing {
+                        Some(c) => c,
+                        None => {
+                            let c = new_item(&mut self.couple, &shared, &entry.id)?;
+                            self.couple.put(&c, "by", self.me.0.as_str())?;
+                            self.couple.put(&c, "shared_at", now)?;
+                            c
+                        }
+                    };
+                    self.refresh_copy(&copy, &entry)?;
+                }
+            }
         }
-        self.couple.put(&copy, "date", entry.date.as_str())?;
-        put_opt_u8(&mut self.couple, &copy, "mood", entry.mood)?;
-        put_tags(&mut self.couple, &copy, &entry.tags)?;
-        put_opt_str(&mut self.couple, &copy, "prompt", entry.prompt.as_deref())?;
-        let t = text_obj(&mut self.couple, &copy, "text")?;
-        self.couple.update_text(&t, &entry.text)?;
+        Ok(self.couple.pending_ops() != before)
+    }
+
+    /// Puts only what differs: rewriting equal values would make a change, and a sync, every
+    /// time shares are published.
+    fn refresh_copy(&mut self, copy: &ObjId, entry: &JournalEntry) -> Result<(), CoreError> {
+        let current = {
+            let rd = Rd {
+                doc: &self.couple,
+                obj: copy.clone(),
+                place: format!("shared_entries/{}", entry.id),
+            };
+            (
+                rd.opt_str("date").ok().flatten(),
+                rd.opt_scale("mood", 5).ok().flatten(),
+                rd.strings("tags").ok(),
+                rd.opt_str("prompt").ok().flatten(),
+            )
+        };
+        if current.0.as_deref() != Some(entry.date.as_str()) {
+            self.couple.put(copy, "date", entry.date.as_str())?;
+        }
+        if current.1 != entry.mood {
+            put_opt_u8(&mut self.couple, copy, "mood", entry.mood)?;
+        }
+        if current.2.as_ref() != Some(&entry.tags) {
+            put_tags(&mut self.couple, copy, &entry.tags)?;
+        }
+        if current.3 != entry.prompt {
+            put_opt_str(&mut self.couple, copy, "prompt", entry.prompt.as_deref())?;
+        }
+        let t = text_obj(&mut self.couple, copy, "text")?;
+        if self.couple.text(&t)? != entry.text {
+            self.couple.update_text(&t, &entry.text)?;
+        }
         Ok(())
     }
 

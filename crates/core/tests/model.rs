@@ -163,8 +163,21 @@ fn private_entry_stays_out_of_the_couple_document_until_shared() {
     assert!(!contains(&couple_bytes, "zebra-secret-thought"));
     assert_eq!(a.view().journal[0].tags, ["fear"]);
 
+    // Shared while no partner device is connected: only the intent is recorded.
     a.apply(Command::ShareJournalEntry { id: id.clone() }, 21)
         .unwrap();
+    a.commit(21);
+    assert!(a.view().journal[0].shared);
+    assert!(!contains(
+        &a.doc_mut(DocKind::Couple).save(),
+        "zebra-secret-thought"
+    ));
+    // Published when a partner's device is there; later edits follow at the next publish.
+    assert!(a.publish_shares(22).unwrap());
+    assert!(
+        !a.publish_shares(22).unwrap(),
+        "nothing to write when copies are current"
+    );
     a.apply(
         Command::SpliceJournalText {
             id: id.clone(),
@@ -175,7 +188,8 @@ fn private_entry_stays_out_of_the_couple_document_until_shared() {
         22,
     )
     .unwrap();
-    a.commit(22);
+    assert!(a.publish_shares(23).unwrap());
+    a.commit(23);
     let v = a.view();
     assert_eq!(v.shared_entries.len(), 1);
     assert_eq!(v.shared_entries[0].text, "Now: zebra-secret-thought");
@@ -190,6 +204,36 @@ fn private_entry_stays_out_of_the_couple_document_until_shared() {
         v.journal[0].text, "Now: zebra-secret-thought",
         "unsharing keeps the original"
     );
+}
+
+#[test]
+fn an_entry_shared_and_unshared_while_apart_never_reaches_the_couple_document() {
+    let mut a = device(&PartnerId::random());
+    set_up(&mut a, "Sam", "Alex");
+    let id = ItemId::random();
+    a.apply(
+        Command::AddJournalEntry {
+            id: id.clone(),
+            date: "2026-11-20".into(),
+            mood: None,
+            tags: vec![],
+            text: "second-thoughts-text".into(),
+            prompt: None,
+        },
+        1,
+    )
+    .unwrap();
+    a.apply(Command::ShareJournalEntry { id: id.clone() }, 2)
+        .unwrap();
+    a.apply(Command::UnshareJournalEntry { id: id.clone() }, 3)
+        .unwrap();
+    assert!(!a.publish_shares(4).unwrap());
+    a.commit(4);
+    // Not in the current state, and not in the history either: nothing to sync.
+    assert!(!contains(
+        &a.doc_mut(DocKind::Couple).save_nocompress(),
+        "second-thoughts-text"
+    ));
 }
 
 fn contains(hay: &[u8], needle: &str) -> bool {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use kintsugi_core::{Command, DocKind, PartnerId, Timestamp, View};
 use kintsugi_sync::PairingKind;
-use kintsugi_sync::session::{DocAccess, DocName};
+use kintsugi_sync::session::{DocAccess, DocName, Scope};
 use kintsugi_sync::transport::{DocHost, NodeConfig, StatusEvent, SyncNode};
 use kintsugi_sync::{Paired, PairingCode};
 
@@ -390,6 +390,7 @@ impl Worker {
             let mut save_now = false;
             let mut stop = false;
             let mut view_changed = false;
+            let mut publish_due = false;
             let mut next = rx.recv_timeout(timeout);
             loop {
                 match next {
@@ -426,7 +427,10 @@ impl Worker {
                         }
                         view_changed = true;
                     }
-                    Ok(Request::Event(ev)) => view_changed |= self.event(ev),
+                    Ok(Request::Event(ev)) => {
+                        publish_due |= matches!(ev, StatusEvent::PeerConnected { .. });
+                        view_changed |= self.event(ev);
+                    }
                     Ok(Request::Joined(result)) => {
                         self.joined(result);
                         view_changed = true;
@@ -453,8 +457,11 @@ impl Worker {
                     Err(TryRecvError::Disconnected) => Err(RecvTimeoutError::Disconnected),
                 };
             }
-            if save_now {
-                self.save_now();
+            if save_now && self.save_now() {
+                publish_due = true;
+            }
+            if publish_due {
+                view_changed |= self.publish_shares();
             }
             if stop {
                 self.go_offline();
@@ -465,7 +472,8 @@ impl Worker {
         }
     }
 
-    fn save_now(&mut self) {
+    /// Returns whether anything was written.
+    fn save_now(&mut self) -> bool {
         let mut vault = lock(&self.vault);
         if vault.has_unsaved() {
             self.typing = None;
@@ -477,6 +485,7 @@ impl Worker {
                     if wrote && let Some(net) = &self.net {
                         net.node.notify_local_change();
                     }
+                    return wrote;
                 }
                 Err(e) => {
                     tracing::error!("saving failed: {e}");
@@ -485,6 +494,35 @@ impl Worker {
             }
         } else if self.typing.is_none() && self.save == SaveState::Pending {
             self.save = SaveState::Saved { at: Some(now_ms()) };
+        }
+        false
+    }
+
+    /// Puts shared journal entries into the couple document, but only while a partner's
+    /// device is connected: an entry shared and unshared again while apart never travels.
+    /// Returns whether the documents changed.
+    fn publish_shares(&mut self) -> bool {
+        let mut v = lock(&self.vault);
+        let partner_online = v.peers().is_ok_and(|peers| {
+            peers
+                .iter()
+                .any(|(id, r)| r.scope() == Scope::Partner && self.connected.contains(id))
+        });
+        if !partner_online {
+            return false;
+        }
+        match v.model_mut().publish_shares(now_ms()) {
+            Ok(true) => {
+                v.mark_changed();
+                drop(v);
+                self.save_now();
+                true
+            }
+            Ok(false) => false,
+            Err(e) => {
+                tracing::warn!("shared entries could not be published: {e}");
+                false
+            }
         }
     }
 
