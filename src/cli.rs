@@ -11,10 +11,9 @@ use kintsugi_core::{
     Command, DailyAnswers, DocKind, ExportFormat, ExportScope, ItemId, View, export, parse_date,
     today_local,
 };
-use kintsugi_service::endpoint_id_of as kintsugi_sync_endpoint_id;
 use kintsugi_service::{
     FILE_NAME, Handle, NetOptions, NetRequest, PairingOutcome, PeerView, Snapshot, Vault, now_ms,
-    offline_sync_view, resolve_data_dir, spawn_with,
+    resolve_data_dir, spawn_with,
 };
 
 /// Kintsugi: a private journal and shared space for two partners rebuilding trust.
@@ -293,7 +292,7 @@ pub fn run(args: Args) -> Result<()> {
             pair_invite(&dir, own_device, timeout)?;
         }
         Cmd::Peers(PeersCmd::List { json }) => {
-            let peers = offline_sync_view(&mut vault);
+            let peers = vault.peer_views(|_| false);
             if json {
                 serde_json::to_writer_pretty(&mut *out, &peers)?;
                 writeln!(out)?;
@@ -344,10 +343,10 @@ pub fn run(args: Args) -> Result<()> {
             sync(&dir, once, timeout)?;
         }
         Cmd::Status { json } => {
-            let peers = offline_sync_view(&mut vault);
+            let peers = vault.peer_views(|_| false);
             let device_id = vault
                 .secret_key()
-                .map(|k| hex::encode(kintsugi_sync_endpoint_id(&k)))
+                .map(|k| hex::encode(kintsugi_service::endpoint_id_of(&k)))
                 .unwrap_or_default();
             if json {
                 #[derive(serde::Serialize)]
@@ -587,8 +586,8 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 fn run_window(dir: &Path) -> Result<()> {
-    let vault = Vault::open(dir)?;
-    let handle = kintsugi_service::spawn(vault);
+    let opts = net_options()?;
+    let handle = spawn_with(Vault::open(dir)?, opts);
     let result = kintsugi_app::run(handle.clone(), &dir.display().to_string());
     // Whatever happened to the window, typing still in memory is saved before exit.
     handle.flush();

@@ -266,3 +266,19 @@ fn corrupt_store_is_refused_and_kept() {
     assert!(err.contains("kintsugi.redb"), "{err}");
     assert_eq!(std::fs::read(&file).unwrap(), before, "never overwritten");
 }
+
+#[test]
+fn a_malformed_network_setting_is_refused_not_widened() {
+    let dir = set_up();
+    let out = Command::new(env!("CARGO_BIN_EXE_kintsugi"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["sync", "--once", "--timeout", "1"])
+        .env("KINTSUGI_BIND", "127.0.0.1")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("KINTSUGI_BIND"), "{err}");
+}

@@ -195,9 +195,6 @@ impl Model {
                 let m = ensure_map(&mut self.couple, &members, &me)?;
                 self.couple.put(&m, "v", SCHEMA_VERSION)?;
                 self.couple.put(&m, "name", my_name.as_str())?;
-                let devices = top(&self.couple, "devices")?;
-                let actor = self.couple.get_actor().to_hex_string();
-                self.couple.put(&devices, actor, me.as_str())?;
             }
 
             Command::AddJournalEntry {

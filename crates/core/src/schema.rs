@@ -19,7 +19,9 @@ pub const MAX_TEXT_CHARS: usize = 200_000;
 pub(crate) const COUPLE_KIND: &str = "kintsugi/couple";
 pub(crate) const PRIVATE_KIND: &str = "kintsugi/private";
 
-/// Top-level maps of the couple document.
+/// Top-level maps of the couple document. `devices` is unused (it once mapped actors to
+/// partners; actors are now fresh per open) and stays only because changing this list changes
+/// the genesis change every device must share.
 pub(crate) const COUPLE_MAPS: &[&str] = &[
     "members",
     "devices",

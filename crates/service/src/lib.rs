@@ -13,5 +13,5 @@ pub use peers::{InviteView, NetworkSettings, PairingOutcome, PeerRecord, PeerVie
 pub use vault::{Vault, VaultError, now_ms};
 pub use worker::{
     Handle, INVITE_TTL, NetOptions, NetRequest, SaveState, Snapshot, TYPING_MAX_BATCH,
-    TYPING_PAUSE, offline_sync_view, spawn, spawn_with,
+    TYPING_PAUSE, spawn, spawn_with,
 };

@@ -226,6 +226,25 @@ impl Vault {
         Ok(self.store.put_setting(SETTING_PORT, &port.to_be_bytes())?)
     }
 
+    /// Every paired device with its sync status. "Waiting" is derived: our heads differ from
+    /// those recorded when that device was last in sync (or typing is not yet committed).
+    pub fn peer_views(&mut self, connected: impl Fn(&[u8; 32]) -> bool) -> Vec<crate::PeerView> {
+        let typing = self.model.has_pending();
+        self.peers()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(id, rec)| crate::PeerView {
+                id: hex::encode(id),
+                scope: rec.scope.clone(),
+                label: rec.label.clone(),
+                connected: connected(&id),
+                last_synced: rec.last_synced,
+                // Short-circuits: reading heads would close the open typing transaction.
+                pending: typing || self.heads_for(rec.scope()) != rec.synced_heads,
+            })
+            .collect()
+    }
+
     /// Heads of the documents a peer of `scope` shares with us, as hex.
     pub fn heads_for(&mut self, scope: kintsugi_sync::session::Scope) -> Vec<String> {
         let mut kinds = vec![DocKind::Couple];

@@ -14,7 +14,7 @@ use kintsugi_sync::session::{DocAccess, DocName, Scope};
 use kintsugi_sync::transport::{DocHost, NodeConfig, StatusEvent, SyncNode};
 use kintsugi_sync::{Paired, PairingCode};
 
-use crate::peers::{InviteView, NetworkSettings, PairingOutcome, PeerRecord, PeerView, SyncView};
+use crate::peers::{InviteView, NetworkSettings, PairingOutcome, PeerRecord, SyncView};
 use crate::vault::{Vault, now_ms};
 
 /// Typing is committed once the keyboard has been quiet this long…
@@ -154,13 +154,11 @@ pub struct Handle {
     thread: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
 
-/// Starts the worker that owns `vault` from now on, with network options from the environment.
+/// Starts the worker that owns `vault` from now on, with the default network options. The
+/// binary passes `NetOptions::from_env()` to `spawn_with` instead, refusing bad values: a
+/// silent fallback would turn a mistyped loopback address into every interface.
 pub fn spawn(vault: Vault) -> Handle {
-    let opts = NetOptions::from_env().unwrap_or_else(|e| {
-        tracing::warn!("{e}; using defaults");
-        NetOptions::default()
-    });
-    spawn_with(vault, opts)
+    spawn_with(vault, NetOptions::default())
 }
 
 pub fn spawn_with(vault: Vault, opts: NetOptions) -> Handle {
@@ -879,22 +877,7 @@ impl Worker {
 
     fn sync_view(&self) -> SyncView {
         let mut v = lock(&self.vault);
-        let typing = v.model().has_pending();
-        let peers = v.peers().unwrap_or_default();
-        let peers = peers
-            .into_iter()
-            .map(|(id, rec)| {
-                let pending = typing || v.heads_for(rec.scope()) != rec.synced_heads;
-                PeerView {
-                    id: hex::encode(id),
-                    scope: rec.scope.clone(),
-                    label: rec.label.clone(),
-                    connected: self.connected.contains(&id),
-                    last_synced: rec.last_synced,
-                    pending,
-                }
-            })
-            .collect();
+        let peers = v.peer_views(|id| self.connected.contains(id));
         SyncView {
             online: self.net.is_some(),
             error: self.net_error.clone(),
@@ -937,22 +920,4 @@ impl Worker {
 
 fn short(id: &[u8; 32]) -> String {
     hex::encode(&id[..4])
-}
-
-/// For the CLI's `status`: peers with their sync state, without starting the network.
-pub fn offline_sync_view(vault: &mut Vault) -> Vec<PeerView> {
-    let typing = vault.model().has_pending();
-    vault
-        .peers()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(id, rec)| PeerView {
-            id: hex::encode(id),
-            scope: rec.scope.clone(),
-            label: rec.label.clone(),
-            connected: false,
-            last_synced: rec.last_synced,
-            pending: typing || vault.heads_for(rec.scope()) != rec.synced_heads,
-        })
-        .collect()
 }
