@@ -1,30 +1,17 @@
 //! The devices and settings screens driven through AccessKit: without a network, and two windows pairing over loopback.
 
-use std::path::Path;
 use std::time::Duration;
 
 use egui::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use kintsugi_app::KintsugiApp;
-use kintsugi_core::Command;
 use kintsugi_service::{
     Handle, NetOptions, NetworkSettings, PairingOutcome, Snapshot, Vault, spawn_with,
 };
 
-fn vault(dir: &Path, me: &str, partner: &str) -> Vault {
-    let mut v = Vault::open(dir).expect("open vault");
-    v.apply(
-        Command::SetUp {
-            my_name: me.into(),
-            partner_name: partner.into(),
-        },
-        1,
-    )
-    .expect("set up");
-    v.save(1).expect("save");
-    v
-}
+mod common;
+use common::{click, harness, press, set_text, settle, vault};
 
 /// Loopback only, no mDNS, and no network until pairing asks for it.
 fn loopback() -> NetOptions {
@@ -34,44 +21,6 @@ fn loopback() -> NetOptions {
         mdns: false,
         start: false,
     }
-}
-
-fn harness(handle: Handle, width: f32) -> Harness<'static, KintsugiApp> {
-    Harness::builder().with_size([width, 900.0]).build_ui_state(
-        |ui, app: &mut KintsugiApp| app.show(ui),
-        KintsugiApp::new(handle).with_data_dir_label("/tmp/kintsugi-test"),
-    )
-}
-
-fn settle(h: &mut Harness<'_, KintsugiApp>) {
-    h.step();
-    let handle = h.state().handle().clone();
-    assert!(
-        handle.wait_saved(Duration::from_secs(10)),
-        "worker did not save in time"
-    );
-    h.run();
-}
-
-/// Replaces the text of a box, as a screen reader or a paste would.
-fn set_text(h: &mut Harness<'_, KintsugiApp>, label: &str, text: &str) {
-    h.get_by_label(label).scroll_to_me();
-    h.run();
-    h.get_by_label(label).focus();
-    h.run();
-    h.get_by_label(label).set_text_value_accesskit(text);
-    settle(h);
-}
-
-fn press(h: &mut Harness<'_, KintsugiApp>, label: &str) {
-    h.get_by_role_and_label(Role::Button, label).scroll_to_me();
-    h.run();
-    h.get_by_role_and_label(Role::Button, label).click();
-}
-
-fn click(h: &mut Harness<'_, KintsugiApp>, label: &str) {
-    press(h, label);
-    settle(h);
 }
 
 fn shows(h: &Harness<'_, KintsugiApp>, words: &str) -> bool {
@@ -85,7 +34,7 @@ fn snap(h: &Harness<'_, KintsugiApp>) -> std::sync::Arc<Snapshot> {
 #[test]
 fn devices_and_settings_without_a_network() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let handle = spawn_with(vault(dir.path(), "Sam", "Alex"), loopback());
+    let handle = spawn_with(vault(dir.path(), Some(("Sam", "Alex"))), loopback());
     let mut h = harness(handle.clone(), 1000.0);
     h.run();
     // The sidebar says where things stand on every screen.
@@ -175,7 +124,7 @@ fn devices_and_settings_without_a_network() {
 
     // A narrow window says the same in its top bar.
     let d2 = tempfile::tempdir().expect("temp dir");
-    let narrow = spawn_with(vault(d2.path(), "Sam", "Alex"), loopback());
+    let narrow = spawn_with(vault(d2.path(), Some(("Sam", "Alex"))), loopback());
     let mut n = harness(narrow.clone(), 360.0);
     n.run();
     assert!(n.query_by_label("Not paired — this device only").is_some());
@@ -227,8 +176,8 @@ fn two_windows_pair_through_the_ui_and_sync() {
         tempfile::tempdir().expect("temp dir"),
         tempfile::tempdir().expect("temp dir"),
     );
-    let ha = spawn_with(vault(da.path(), "Sam", "Alex"), loopback());
-    let hb = spawn_with(vault(db.path(), "Alex", "Sam"), loopback());
+    let ha = spawn_with(vault(da.path(), Some(("Sam", "Alex"))), loopback());
+    let hb = spawn_with(vault(db.path(), Some(("Alex", "Sam"))), loopback());
     let mut a = harness(ha.clone(), 1000.0);
     let mut b = harness(hb.clone(), 1000.0);
     a.run();

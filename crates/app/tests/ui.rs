@@ -1,69 +1,17 @@
 //! The window driven through its accessibility tree, against a real vault in a temp directory.
 
-use std::path::Path;
-use std::time::Duration;
-
 use egui::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use kintsugi_app::KintsugiApp;
 use kintsugi_core::{Command, DailyAnswers, DocKind, section_templates, today_local};
-use kintsugi_service::{Handle, Vault, spawn};
+use kintsugi_service::spawn;
+
+mod common;
+use common::{click, harness, settle, type_into, vault};
 
 fn today() -> String {
     today_local().format("%Y-%m-%d").to_string()
-}
-
-fn vault(dir: &Path, names: Option<(&str, &str)>) -> Vault {
-    let mut v = Vault::open(dir).expect("open vault");
-    if let Some((me, partner)) = names {
-        v.apply(
-            Command::SetUp {
-                my_name: me.into(),
-                partner_name: partner.into(),
-            },
-            1,
-        )
-        .expect("set up");
-        v.save(1).expect("save");
-    }
-    v
-}
-
-fn harness(handle: Handle, width: f32) -> Harness<'static, KintsugiApp> {
-    Harness::builder().with_size([width, 900.0]).build_ui_state(
-        |ui, app: &mut KintsugiApp| app.show(ui),
-        KintsugiApp::new(handle),
-    )
-}
-
-/// Lets the frame act on queued input, waits until the worker has saved every command, then
-/// draws the new snapshot.
-fn settle(h: &mut Harness<'_, KintsugiApp>) {
-    h.step();
-    let handle = h.state().handle().clone();
-    assert!(
-        handle.wait_saved(Duration::from_secs(10)),
-        "worker did not save in time"
-    );
-    h.run();
-}
-
-fn type_into(h: &mut Harness<'_, KintsugiApp>, label: &str, text: &str) {
-    h.get_by_label(label).scroll_to_me();
-    h.run();
-    h.get_by_label(label).focus();
-    h.run();
-    h.get_by_label(label).type_text(text);
-    settle(h);
-}
-
-/// Clicks a button, scrolled into view first as a person would.
-fn click(h: &mut Harness<'_, KintsugiApp>, label: &str) {
-    h.get_by_role_and_label(Role::Button, label).scroll_to_me();
-    h.run();
-    h.get_by_role_and_label(Role::Button, label).click();
-    settle(h);
 }
 
 fn view(h: &Harness<'_, KintsugiApp>) -> std::sync::Arc<kintsugi_core::View> {

@@ -426,6 +426,18 @@ pub struct Config {
 }
 
 /// Runs the trials; `spawn` builds the writer child process for (dir, peer dir, seed).
+/// This executable started again in writer mode: the process the trials kill.
+pub fn writer_process(exe: &Path, dir: &Path, peer: &Path, seed: u64) -> Process {
+    let mut p = Process::new(exe);
+    p.arg("--writer")
+        .arg(dir)
+        .arg("--peer")
+        .arg(peer)
+        .arg("--seed")
+        .arg(seed.to_string());
+    p
+}
+
 pub fn run(cfg: &Config, spawn: &dyn Fn(&Path, &Path, u64) -> Process) -> Totals {
     let mut rng = Rng::new(cfg.seed);
     let mut totals = Totals::default();
@@ -525,16 +537,7 @@ fn main() {
                 .to_string())
     );
     let me = std::env::current_exe().unwrap();
-    let spawn = |dir: &Path, peer: &Path, seed: u64| {
-        let mut p = Process::new(&me);
-        p.arg("--writer")
-            .arg(dir)
-            .arg("--peer")
-            .arg(peer)
-            .arg("--seed")
-            .arg(seed.to_string());
-        p
-    };
+    let spawn = |dir: &Path, peer: &Path, seed: u64| writer_process(&me, dir, peer, seed);
     let started = Instant::now();
     let totals = run(
         &Config {

@@ -7,7 +7,6 @@
 // `target/kintsugi-figures/fuzz-stats.txt`, written by `fuzz/run.sh`.
 
 use std::path::{Path, PathBuf};
-use std::process::Command as Process;
 use std::time::Instant;
 
 use proptest::strategy::{Strategy, ValueTree};
@@ -72,16 +71,8 @@ fn main() {
     // 2. Crash trials.
     let started = Instant::now();
     let me = std::env::current_exe().unwrap();
-    let spawn = |dir: &Path, peer: &Path, seed: u64| {
-        let mut p = Process::new(&me);
-        p.arg("--writer")
-            .arg(dir)
-            .arg("--peer")
-            .arg(peer)
-            .arg("--seed")
-            .arg(seed.to_string());
-        p
-    };
+    let spawn =
+        |dir: &Path, peer: &Path, seed: u64| crash_trials::writer_process(&me, dir, peer, seed);
     let work = tempfile::tempdir().unwrap();
     let crash = crash_trials::run(
         &crash_trials::Config {

@@ -1,0 +1,84 @@
+//! Helpers shared by the window tests: a real vault in a temp directory, a harness, and the
+//! steps a person takes (type, paste, click), each waiting for the worker before drawing again.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::time::Duration;
+
+use egui::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use kintsugi_app::KintsugiApp;
+use kintsugi_core::Command;
+use kintsugi_service::{Handle, Vault};
+
+/// A vault in `dir`, set up with (my name, partner's name) when given.
+pub fn vault(dir: &Path, names: Option<(&str, &str)>) -> Vault {
+    let mut v = Vault::open(dir).expect("open vault");
+    if let Some((me, partner)) = names {
+        v.apply(
+            Command::SetUp {
+                my_name: me.into(),
+                partner_name: partner.into(),
+            },
+            1,
+        )
+        .expect("set up");
+        v.save(1).expect("save");
+    }
+    v
+}
+
+pub fn harness(handle: Handle, width: f32) -> Harness<'static, KintsugiApp> {
+    Harness::builder().with_size([width, 900.0]).build_ui_state(
+        |ui, app: &mut KintsugiApp| app.show(ui),
+        KintsugiApp::new(handle).with_data_dir_label("/tmp/kintsugi-test"),
+    )
+}
+
+/// Lets the frame act on queued input, waits until the worker has saved every command, then
+/// draws the new snapshot.
+pub fn settle(h: &mut Harness<'_, KintsugiApp>) {
+    h.step();
+    let handle = h.state().handle().clone();
+    assert!(
+        handle.wait_saved(Duration::from_secs(10)),
+        "worker did not save in time"
+    );
+    h.run();
+}
+
+fn focus(h: &mut Harness<'_, KintsugiApp>, label: &str) {
+    h.get_by_label(label).scroll_to_me();
+    h.run();
+    h.get_by_label(label).focus();
+    h.run();
+}
+
+/// Types into a box key by key, as a person would.
+pub fn type_into(h: &mut Harness<'_, KintsugiApp>, label: &str, text: &str) {
+    focus(h, label);
+    h.get_by_label(label).type_text(text);
+    settle(h);
+}
+
+/// Replaces the text of a box, as a screen reader or a paste would.
+pub fn set_text(h: &mut Harness<'_, KintsugiApp>, label: &str, text: &str) {
+    focus(h, label);
+    h.get_by_label(label).set_text_value_accesskit(text);
+    settle(h);
+}
+
+/// Clicks a button, scrolled into view first, without waiting for the worker.
+pub fn press(h: &mut Harness<'_, KintsugiApp>, label: &str) {
+    h.get_by_role_and_label(Role::Button, label).scroll_to_me();
+    h.run();
+    h.get_by_role_and_label(Role::Button, label).click();
+}
+
+/// Clicks a button and waits for what it sent to be applied and drawn.
+pub fn click(h: &mut Harness<'_, KintsugiApp>, label: &str) {
+    press(h, label);
+    settle(h);
+}
