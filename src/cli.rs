@@ -414,20 +414,8 @@ pub fn run(args: Args) -> Result<()> {
         }
         Cmd::Journal(JournalCmd::List { json, search }) => {
             let view = vault.view();
-            let needle = search.map(|s| s.to_lowercase());
-            let entries: Vec<_> = view
-                .journal
-                .iter()
-                .filter(|e| {
-                    needle.as_deref().is_none_or(|n| {
-                        e.text.to_lowercase().contains(n)
-                            || e.tags.iter().any(|t| t.contains(n))
-                            || e.prompt
-                                .as_deref()
-                                .is_some_and(|p| p.to_lowercase().contains(n))
-                    })
-                })
-                .collect();
+            let query = search.unwrap_or_default();
+            let entries: Vec<_> = view.journal.iter().filter(|e| e.matches(&query)).collect();
             if json {
                 serde_json::to_writer_pretty(&mut *out, &entries)?;
                 writeln!(out)?;

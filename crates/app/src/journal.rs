@@ -169,19 +169,6 @@ impl JournalState {
     }
 }
 
-/// Lower-cased search over text, tags and prompt.
-fn matches(e: &JournalEntry, query: &str) -> bool {
-    let q = query.trim().to_lowercase();
-    if q.is_empty() {
-        return true;
-    }
-    e.text.to_lowercase().contains(&q)
-        || e.tags.iter().any(|t| t.to_lowercase().contains(&q))
-        || e.prompt
-            .as_deref()
-            .is_some_and(|p| p.to_lowercase().contains(&q))
-}
-
 pub fn show(ui: &mut Ui, st: &mut JournalState, f: &Frame<'_>) {
     if st.editor.is_some() {
         editor(ui, st, f);
@@ -215,7 +202,7 @@ fn list(ui: &mut Ui, st: &mut JournalState, f: &Frame<'_>) {
         .view
         .journal
         .iter()
-        .filter(|e| matches(e, &st.search))
+        .filter(|e| e.matches(&st.search))
         .collect();
     if f.view.journal.is_empty() {
         ui.add_space(12.0);

@@ -307,6 +307,21 @@ pub struct ReassurancePlan {
     pub text: String,
 }
 
+impl JournalEntry {
+    /// Search as the journal offers it: `query`, ignoring case and surrounding space, in the
+    /// text, a tag or the prompt. An empty query matches every entry.
+    pub fn matches(&self, query: &str) -> bool {
+        let q = query.trim().to_lowercase();
+        q.is_empty()
+            || self.text.to_lowercase().contains(&q)
+            || self.tags.iter().any(|t| t.to_lowercase().contains(&q))
+            || self
+                .prompt
+                .as_deref()
+                .is_some_and(|p| p.to_lowercase().contains(&q))
+    }
+}
+
 impl View {
     /// The other partner's display name, falling back to what they call themselves.
     pub fn name_of(&self, id: &PartnerId) -> String {
