@@ -161,8 +161,16 @@ pub fn spawn(vault: Vault) -> Handle {
     spawn_with(vault, NetOptions::default())
 }
 
-pub fn spawn_with(vault: Vault, opts: NetOptions) -> Handle {
+pub fn spawn_with(mut vault: Vault, opts: NetOptions) -> Handle {
     let view = Arc::new(vault.view());
+    // The first snapshot already holds what is stored: a screen that reads it before the
+    // worker's first publish (Settings fills its boxes once) must not see defaults it could
+    // then save back over the real settings.
+    let sync = Arc::new(SyncView {
+        peers: vault.peer_views(|_| false),
+        settings: vault.network_settings(),
+        ..SyncView::default()
+    });
     let shared = Arc::new(Shared {
         snapshot: Mutex::new(Arc::new(Snapshot {
             view,
@@ -170,7 +178,7 @@ pub fn spawn_with(vault: Vault, opts: NetOptions) -> Handle {
             save: SaveState::Saved { at: None },
             last_error: None,
             processed: 0,
-            sync: Arc::new(SyncView::default()),
+            sync,
         })),
         changed: Condvar::new(),
         on_update: Mutex::new(None),

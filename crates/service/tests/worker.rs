@@ -67,3 +67,21 @@ fn a_second_vault_on_the_same_directory_is_refused() {
     let err = Vault::open(dir.path()).err().expect("refused").to_string();
     assert!(err.contains("already open"), "{err}");
 }
+
+#[test]
+fn the_first_snapshot_already_holds_the_stored_network_settings() {
+    // Settings fills its boxes from the first snapshot it sees; defaults there could be
+    // applied back over what the person chose.
+    let dir = tempfile::tempdir().unwrap();
+    let want = kintsugi_service::NetworkSettings {
+        relay_url: Some("https://relay.example.org".into()),
+        port_mapping: true,
+    };
+    {
+        let v = Vault::open(dir.path()).unwrap();
+        v.set_network_settings(&want).unwrap();
+    }
+    let handle = spawn(Vault::open(dir.path()).unwrap());
+    assert_eq!(handle.snapshot().sync.settings, want);
+    handle.shutdown();
+}
