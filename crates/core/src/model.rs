@@ -289,20 +289,13 @@ impl Model {
                 self.couple.put(&s, "title", title.as_str())?;
                 self.couple.put(&s, "order", order)?;
                 self.couple.put_object(&s, "body", ObjType::Text)?;
-                self.couple.put(&s, "edited_by", me.as_str())?;
-                self.couple.put(&s, "edited_at", now)?;
+                mark_edited(&mut self.couple, &s, &me, now)?;
             }
             Command::RenameSection { section, title } => {
                 let title = short_text(&title, "The section title")?;
-                let s = item(
-                    &self.couple,
-                    "agreement",
-                    &ItemId(section),
-                    "agreement section",
-                )?;
+                let s = section_obj(&self.couple, &section)?;
                 self.couple.put(&s, "title", title.as_str())?;
-                self.couple.put(&s, "edited_by", me.as_str())?;
-                self.couple.put(&s, "edited_at", now)?;
+                mark_edited(&mut self.couple, &s, &me, now)?;
             }
             Command::SpliceSection {
                 section,
@@ -310,24 +303,13 @@ impl Model {
                 delete,
                 insert,
             } => {
-                let s = item(
-                    &self.couple,
-                    "agreement",
-                    &ItemId(section),
-                    "agreement section",
-                )?;
+                let s = section_obj(&self.couple, &section)?;
                 let t = text_obj(&mut self.couple, &s, "body")?;
                 splice_checked(&mut self.couple, &t, pos, delete, &insert)?;
-                self.couple.put(&s, "edited_by", me.as_str())?;
-                self.couple.put(&s, "edited_at", now)?;
+                mark_edited(&mut self.couple, &s, &me, now)?;
             }
             Command::DeleteSection { section } => {
-                item(
-                    &self.couple,
-                    "agreement",
-                    &ItemId(section.clone()),
-                    "agreement section",
-                )?;
+                section_obj(&self.couple, &section)?;
                 let agreement = top(&self.couple, "agreement")?;
                 self.couple.delete(&agreement, section.as_str())?;
             }
@@ -1100,6 +1082,23 @@ fn not_found(what: &'static str, id: &ItemId) -> CoreError {
 /// A top-level map of a document (created at genesis).
 fn top(doc: &AutoCommit, key: &str) -> Result<ObjId, CoreError> {
     Ok(Rd::root_map(doc, key)?.obj)
+}
+
+/// An existing agreement section.
+fn section_obj(doc: &AutoCommit, section: &str) -> Result<ObjId, CoreError> {
+    item(
+        doc,
+        "agreement",
+        &ItemId(section.to_owned()),
+        "agreement section",
+    )
+}
+
+/// "Last edited by/when" of an agreement section, written with every change to it.
+fn mark_edited(doc: &mut AutoCommit, s: &ObjId, me: &str, now: i64) -> Result<(), CoreError> {
+    doc.put(s, "edited_by", me)?;
+    doc.put(s, "edited_at", now)?;
+    Ok(())
 }
 
 /// An existing item of a top-level map.

@@ -323,6 +323,28 @@ impl World {
         }
     }
 
+    /// A fresh private marker, recorded as written by `dev` into `place` at op `at_op`;
+    /// returns its text and its index for `Pending::Private`.
+    fn private_marker(
+        &mut self,
+        dev: usize,
+        place: &str,
+        at_op: usize,
+        shared: bool,
+    ) -> (String, usize) {
+        let text = self.marker(dev, true);
+        let idx = self.t.private_markers.len();
+        self.t.private_markers.push(Marker {
+            text: text.clone(),
+            place: place.to_owned(),
+            dev,
+            at_op,
+            shared_when_written: shared,
+            acked: false,
+        });
+        (text, idx)
+    }
+
     /// Applies a command; typing stays unsaved (like the worker between pauses), anything else
     /// is saved at once. Returns whether it was applied.
     fn apply(&mut self, dev: usize, cmd: Command, pending: Option<Pending>) -> bool {
@@ -494,16 +516,7 @@ impl World {
             Op::NewEntry { dev } => {
                 let dev = dev as usize;
                 let id = ItemId::random();
-                let text = self.marker(dev, true);
-                let idx = self.t.private_markers.len();
-                self.t.private_markers.push(Marker {
-                    text: text.clone(),
-                    place: id.0.clone(),
-                    dev,
-                    at_op: i,
-                    shared_when_written: false,
-                    acked: false,
-                });
+                let (text, idx) = self.private_marker(dev, &id.0, i, false);
                 if !self.apply(
                     dev,
                     Command::AddJournalEntry {
@@ -527,17 +540,8 @@ impl World {
                 }
                 let e = &j[pick as usize % j.len()];
                 let pos = pick_boundary(&e.text, at);
-                let text = self.marker(dev, true);
-                let idx = self.t.private_markers.len();
                 let (id, shared) = (e.id.clone(), e.shared);
-                self.t.private_markers.push(Marker {
-                    text: text.clone(),
-                    place: id.0.clone(),
-                    dev,
-                    at_op: i,
-                    shared_when_written: shared,
-                    acked: false,
-                });
+                let (text, idx) = self.private_marker(dev, &id.0, i, shared);
                 if !self.apply(
                     dev,
                     Command::SpliceJournalText {
@@ -692,16 +696,7 @@ impl World {
             }
             11 => {
                 // Self-care is private: its text must stay on this partner's devices.
-                let text = self.marker(dev, true);
-                let idx = self.t.private_markers.len();
-                self.t.private_markers.push(Marker {
-                    text: text.clone(),
-                    place: id.0.clone(),
-                    dev,
-                    at_op: i,
-                    shared_when_written: false,
-                    acked: false,
-                });
+                let (text, idx) = self.private_marker(dev, &id.0, i, false);
                 if !self.apply(
                     dev,
                     Command::AddSelfCare { id, text },
@@ -712,16 +707,7 @@ impl World {
                 return;
             }
             12 => {
-                let text = self.marker(dev, true);
-                let idx = self.t.private_markers.len();
-                self.t.private_markers.push(Marker {
-                    text: text.clone(),
-                    place: id.0.clone(),
-                    dev,
-                    at_op: i,
-                    shared_when_written: false,
-                    acked: false,
-                });
+                let (text, idx) = self.private_marker(dev, &id.0, i, false);
                 let cmd = Command::SaveApologyDraft {
                     id,
                     fields: ApologyFields {

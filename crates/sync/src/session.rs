@@ -851,6 +851,23 @@ mod tests {
         docs
     }
 
+    /// A partner-scoped session on device 1 that has taken device 2's hello for the couple
+    /// document: the next frame it receives is document data.
+    fn partner_session_after_hello(docs: &mut Docs) -> Session {
+        let mut s = Session::new(id(1), Scope::Partner, []);
+        s.receive(
+            Frame::Hello(Hello {
+                version: PROTOCOL_VERSION,
+                device: id(2),
+                docs: vec![DocName::Couple],
+                couple_id: None,
+            }),
+            docs,
+        )
+        .unwrap();
+        s
+    }
+
     fn id(n: u8) -> [u8; 32] {
         [n; 32]
     }
@@ -901,6 +918,20 @@ mod tests {
 
     /// Delivers frames over every link until all queues are empty. Returns the number of
     /// rounds (one round = each side delivers what is queued and polls once).
+    /// Two partner devices whose couple documents hold "x", one link between them, synced.
+    fn two_partner_devices_in_sync() -> (Vec<Docs>, Vec<Link>) {
+        let mut base = base_doc("x");
+        let mut devices = vec![device(&mut base, "p"), device(&mut base, "q")];
+        let mut links = vec![Link::new(
+            0,
+            1,
+            Session::new(id(1), Scope::Partner, []),
+            Session::new(id(2), Scope::Partner, []),
+        )];
+        pump(&mut devices, &mut links);
+        (devices, links)
+    }
+
     fn pump(devices: &mut [Docs], links: &mut [Link]) -> usize {
         for round in 1..=100 {
             let mut moved = false;
@@ -975,15 +1006,7 @@ mod tests {
 
     #[test]
     fn local_change_after_sync_is_pending_then_in_sync_again() {
-        let mut base = base_doc("x");
-        let mut devices = vec![device(&mut base, "p"), device(&mut base, "q")];
-        let mut links = vec![Link::new(
-            0,
-            1,
-            Session::new(id(1), Scope::Partner, []),
-            Session::new(id(2), Scope::Partner, []),
-        )];
-        pump(&mut devices, &mut links);
+        let (mut devices, mut links) = two_partner_devices_in_sync();
         assert!(links[0].sa.is_in_sync());
         splice(devices[0].0.get_mut(&DocName::Couple).unwrap(), 1, "y");
         let out = links[0].sa.poll(&mut devices[0]);
@@ -997,15 +1020,7 @@ mod tests {
 
     #[test]
     fn receiving_changes_while_in_sync_reports_in_sync_again() {
-        let mut base = base_doc("x");
-        let mut devices = vec![device(&mut base, "p"), device(&mut base, "q")];
-        let mut links = vec![Link::new(
-            0,
-            1,
-            Session::new(id(1), Scope::Partner, []),
-            Session::new(id(2), Scope::Partner, []),
-        )];
-        pump(&mut devices, &mut links);
+        let (mut devices, mut links) = two_partner_devices_in_sync();
         assert!(links[0].sb.is_in_sync());
         links[0].events_b.clear();
         // A changes; B only receives. B was in sync before and is after, at a new version.
@@ -1425,17 +1440,7 @@ mod tests {
         .encode();
         let mut docs = Docs::default();
         docs.0.insert(DocName::Couple, base_doc("mine"));
-        let mut s = Session::new(id(1), Scope::Partner, []);
-        s.receive(
-            Frame::Hello(Hello {
-                version: PROTOCOL_VERSION,
-                device: id(2),
-                docs: vec![DocName::Couple],
-                couple_id: None,
-            }),
-            &mut docs,
-        )
-        .unwrap();
+        let mut s = partner_session_after_hello(&mut docs);
         let r = s.receive(
             Frame::Sync {
                 doc: DocName::Couple,
@@ -1488,17 +1493,7 @@ mod tests {
             .encode();
             let mut docs = Docs::default();
             docs.0.insert(DocName::Couple, victim.fork());
-            let mut s = Session::new(id(1), Scope::Partner, []);
-            s.receive(
-                Frame::Hello(Hello {
-                    version: PROTOCOL_VERSION,
-                    device: id(2),
-                    docs: vec![DocName::Couple],
-                    couple_id: None,
-                }),
-                &mut docs,
-            )
-            .unwrap();
+            let mut s = partner_session_after_hello(&mut docs);
             let r = s.receive(
                 Frame::Sync {
                     doc: DocName::Couple,
@@ -1546,8 +1541,7 @@ mod tests {
         fn arbitrary_sync_payload_is_an_error_not_a_panic(payload in proptest::collection::vec(proptest::num::u8::ANY, 1..256)) {
             let mut docs = Docs::default();
             docs.0.insert(DocName::Couple, base_doc("c"));
-            let mut s = Session::new(id(1), Scope::Partner, []);
-            s.receive(Frame::Hello(Hello { version: PROTOCOL_VERSION, device: id(2), docs: vec![DocName::Couple], couple_id: None }), &mut docs).unwrap();
+            let mut s = partner_session_after_hello(&mut docs);
             let _ = s.receive(Frame::Sync { doc: DocName::Couple, message: payload }, &mut docs);
         }
     }
