@@ -3,6 +3,7 @@
 pub mod pairing;
 pub mod session;
 pub mod transport;
+pub mod wire;
 
-pub use pairing::{Paired, PairingAddr, PairingCode, PairingKind, safety_code};
+pub use pairing::{Paired, PairingAddr, PairingCode, PairingFailure, PairingKind, safety_code};
 pub use session::{DocAccess, DocName, Frame, Scope, Session, SessionError, SessionEvent};

@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use data_encoding::BASE32_NOPAD;
 
-use crate::session::{FrameError, Reader, length_prefixed};
+use crate::wire::{FrameError, Reader, length_prefixed};
 
 /// Prefix of every pairing code; the digit is the code format version.
 pub const CODE_PREFIX: &str = "kintsugi1-";
@@ -87,6 +87,37 @@ pub enum CodeError {
     /// Characters outside the alphabet, wrong length or checksum mismatch.
     #[error("this pairing code is mistyped")]
     Mistyped,
+}
+
+impl CodeError {
+    /// What the person can do about it.
+    pub fn failure(&self) -> PairingFailure {
+        match self {
+            CodeError::NotACode => PairingFailure::NotAPairingCode,
+            CodeError::UnsupportedVersion => PairingFailure::IncompatibleVersion,
+            CodeError::Mistyped => PairingFailure::MistypedCode,
+        }
+    }
+}
+
+/// Why pairing did not work, in terms the person can act on. Errors carry one so a front end
+/// chooses its words by matching on it: their text names protocol details and may change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PairingFailure {
+    /// A typing mistake: characters, length or checksum do not fit.
+    MistypedCode,
+    /// The text is not a pairing code at all.
+    NotAPairingCode,
+    /// The code's time ran out.
+    Expired,
+    /// The other device no longer offers pairing: its code was used, cancelled or has expired.
+    NoInviteOpen,
+    /// The other device could not be reached, or did not answer in time.
+    Unreachable,
+    /// The two devices run versions of Kintsugi that cannot pair with each other.
+    IncompatibleVersion,
+    /// Anything else; the error's message says what.
+    Other,
 }
 
 const TAG_ADDR_V4: u8 = 4;
@@ -236,6 +267,18 @@ pub enum RefuseReason {
 }
 
 impl RefuseReason {
+    /// What the person can do about it.
+    pub fn failure(self) -> PairingFailure {
+        match self {
+            RefuseReason::NoInvite => PairingFailure::NoInviteOpen,
+            RefuseReason::Expired => PairingFailure::Expired,
+            // The code checked out but its secret is not the open invite's: an older code
+            // from that device. Nothing more specific helps the person.
+            RefuseReason::WrongSecret => PairingFailure::Other,
+            RefuseReason::Version => PairingFailure::IncompatibleVersion,
+        }
+    }
+
     fn wire(self) -> u8 {
         match self {
             RefuseReason::NoInvite => 1,
@@ -428,6 +471,17 @@ pub enum PairingError {
     /// The other side accepted with a different kind than the code said.
     #[error("the other device offered a different kind of pairing than the code")]
     KindMismatch,
+}
+
+impl PairingError {
+    /// What the person can do about it.
+    pub fn failure(&self) -> PairingFailure {
+        match self {
+            PairingError::Refused(r) => r.failure(),
+            PairingError::Expired => PairingFailure::Expired,
+            PairingError::Protocol(_) | PairingError::KindMismatch => PairingFailure::Other,
+        }
+    }
 }
 
 /// A successful pairing, as either side sees it.
@@ -662,6 +716,29 @@ mod tests {
             CodeError::Mistyped.to_string(),
             "this pairing code is mistyped"
         );
+    }
+
+    #[test]
+    fn failures_name_what_the_person_can_do() {
+        assert_eq!(CodeError::Mistyped.failure(), PairingFailure::MistypedCode);
+        assert_eq!(
+            CodeError::NotACode.failure(),
+            PairingFailure::NotAPairingCode
+        );
+        assert_eq!(
+            CodeError::UnsupportedVersion.failure(),
+            PairingFailure::IncompatibleVersion
+        );
+        assert_eq!(PairingError::Expired.failure(), PairingFailure::Expired);
+        assert_eq!(
+            PairingError::Refused(RefuseReason::NoInvite).failure(),
+            PairingFailure::NoInviteOpen
+        );
+        assert_eq!(
+            PairingError::Refused(RefuseReason::Version).failure(),
+            PairingFailure::IncompatibleVersion
+        );
+        assert_eq!(PairingError::KindMismatch.failure(), PairingFailure::Other);
     }
 
     #[test]

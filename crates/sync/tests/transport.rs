@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjType, ROOT, ReadDoc};
 use iroh::endpoint::EndpointHooks;
-use kintsugi_sync::pairing::PairingKind;
+use kintsugi_sync::pairing::{PairingFailure, PairingKind};
 use kintsugi_sync::session::{DocName, Scope};
 use kintsugi_sync::transport::{
     MemoryDocHost, NodeConfig, PAIR_ALPN, SYNC_ALPN, StatusEvent, SyncNode, bind_endpoint,
@@ -396,6 +396,30 @@ async fn mdns_finds_the_inviter_when_the_code_has_no_addresses() {
         doc_text(&b_host, DocName::Couple).as_deref() == Some("lan")
     })
     .await;
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+/// The window tells "the code is gone" apart from "the device is unreachable" by this kind,
+/// never by the error's text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn joining_a_closed_invite_says_the_invite_is_gone() {
+    let a_host = Arc::new(MemoryDocHost::new([(DocName::Couple, AutoCommit::new())]));
+    let b_host = Arc::new(MemoryDocHost::new([(DocName::Couple, AutoCommit::new())]));
+    let (a, _a_rx) = node(a_host).await;
+    let (b, _b_rx) = node(b_host).await;
+    let code = a.open_invite(PairingKind::PartnerDevice, Duration::from_secs(60), vec![]);
+    a.close_invite();
+    let err = tokio::time::timeout(WAIT, b.join(&code.to_text(), vec![]))
+        .await
+        .expect("join ends in time")
+        .expect_err("a closed invite refuses");
+    assert_eq!(err.failure(), PairingFailure::NoInviteOpen, "{err}");
+    let err = b
+        .join("kintsugi1-abcdefghijklmnop", vec![])
+        .await
+        .unwrap_err();
+    assert_eq!(err.failure(), PairingFailure::MistypedCode, "{err}");
     a.shutdown().await;
     b.shutdown().await;
 }
