@@ -1,7 +1,7 @@
 //! Every change a person can make, as one typed command; the UI and CLI send these, never ops.
 
+use crate::features::{LogStatus, RitualKind, WinKind};
 use crate::ids::ItemId;
-use crate::views::{LogStatus, RitualKind, WinKind};
 
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct DailyAnswers {
@@ -203,4 +203,15 @@ pub enum Command {
     RemoveSelfCare {
         id: ItemId,
     },
+}
+
+impl Command {
+    /// Keystrokes in a text box. They join the open typing batch (committed at a pause) instead
+    /// of closing it, so a paragraph is one change, not one per character.
+    pub fn is_typing(&self) -> bool {
+        matches!(
+            self,
+            Command::SpliceJournalText { .. } | Command::SpliceSection { .. }
+        )
+    }
 }

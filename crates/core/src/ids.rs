@@ -53,11 +53,6 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
 }
 
-/// Today's date in the device's local time zone: check-ins belong to the day the person lives in.
-pub fn today_local() -> NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
 /// The ISO week a date falls in, written `2026-W48`: the key of a weekly check-in.
 pub fn week_of(date: NaiveDate) -> String {
     let w = date.iso_week();

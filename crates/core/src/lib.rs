@@ -5,27 +5,29 @@
 //! devices. [`Model`] holds one of each for the local partner and is the only way the rest of the
 //! program changes them.
 
-mod apology;
 mod command;
 mod export;
+mod features;
 mod ids;
+mod migrate;
 mod model;
 mod read;
 mod schema;
 mod text;
-mod views;
+mod write;
 
-pub use apology::{ExcuseFlag, check_apology};
 pub use command::{ApologyFields, Command, DailyAnswers, WeeklyAnswers};
 pub use export::{ExportFormat, ExportScope, export};
-pub use ids::{ItemId, PartnerId, Timestamp, parse_date, today_local, week_of};
+pub use features::*;
+pub use ids::{ItemId, PartnerId, Timestamp, parse_date, week_of};
+pub use migrate::format_hashes;
 pub use model::{CoreError, DocKind, Model};
 pub use read::ItemError;
 pub use schema::{
-    MAX_TEXT_CHARS, SCHEMA_VERSION, SectionTemplate, journal_prompts, section_templates,
+    GENESIS_SCHEMA, ITEM_VERSION, MAX_TEXT_CHARS, SCHEMA_VERSION, SectionTemplate, journal_prompts,
+    section_templates,
 };
 pub use text::{Splice, splice_between};
-pub use views::*;
 
 /// Re-exported so callers name automerge types through the one crate that defines the schema.
 pub use automerge;

@@ -4,7 +4,15 @@
 use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, Value};
 use serde::Serialize;
 
-use crate::schema::{MAX_TEXT_CHARS, SCHEMA_VERSION};
+use crate::ids::PartnerId;
+use crate::schema::{ITEM_VERSION, MAX_TEXT_CHARS};
+
+/// The two documents as the view reads them, and whose view it is.
+pub(crate) struct ReadDocs<'a> {
+    pub couple: &'a AutoCommit,
+    pub private: &'a AutoCommit,
+    pub me: &'a PartnerId,
+}
 
 /// One item that could not be read, and why, in words a person can act on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -13,6 +21,9 @@ pub struct ItemError {
     /// Where in the document, e.g. `journal/3f2a…`.
     pub place: String,
     pub problem: String,
+    /// Not damaged: written by a newer Kintsugi on another device. Kept untouched, and shown as
+    /// "update to see this" rather than as an error.
+    pub newer: bool,
 }
 
 impl ItemError {
@@ -20,6 +31,14 @@ impl ItemError {
         ItemError {
             place: place.into(),
             problem: problem.into(),
+            newer: false,
+        }
+    }
+
+    pub(crate) fn newer(place: impl Into<String>, problem: impl Into<String>) -> Self {
+        ItemError {
+            newer: true,
+            ..ItemError::new(place, problem)
         }
     }
 }
@@ -88,10 +107,10 @@ impl<'a> Rd<'a> {
     /// Items carry `v`; one written by a newer Kintsugi is shown as such instead of misread.
     pub fn check_version(&self) -> Result<(), ItemError> {
         match self.opt_u64("v")? {
-            Some(v) if v > SCHEMA_VERSION => Err(ItemError::new(
+            Some(v) if v > ITEM_VERSION => Err(ItemError::newer(
                 self.place.clone(),
                 format!(
-                    "was written by a newer version of Kintsugi (item version {v}, this one reads {SCHEMA_VERSION}); update to see it"
+                    "was written by a newer version of Kintsugi on another device (item version {v}, this one reads {ITEM_VERSION}); update Kintsugi to see this"
                 ),
             )),
             _ => Ok(()),
@@ -213,4 +232,28 @@ impl<'a> Rd<'a> {
 
 fn too_long() -> String {
     format!("is longer than {MAX_TEXT_CHARS} characters and was not loaded")
+}
+
+/// Every item of a top-level map; an item that cannot be read becomes one error, the rest are read.
+pub(crate) fn collect<T>(
+    doc: &AutoCommit,
+    map: &str,
+    errors: &mut Vec<ItemError>,
+    read: impl Fn(&str, &Rd<'_>) -> Result<T, ItemError>,
+) -> Vec<T> {
+    let root = match Rd::root_map(doc, map) {
+        Ok(r) => r,
+        Err(e) => {
+            errors.push(e);
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    for (key, item) in root.items() {
+        match item.and_then(|rd| read(&key, &rd)) {
+            Ok(v) => out.push(v),
+            Err(e) => errors.push(e),
+        }
+    }
+    out
 }

@@ -8,8 +8,18 @@
 use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ObjType, ROOT, ReadDoc};
 
-/// Version of the document layout this build writes and fully understands.
-pub const SCHEMA_VERSION: u64 = 1;
+/// The `schema` value the genesis change writes. Frozen: genesis is the identity of every store,
+/// and changing one byte of it would make every existing store refuse to open.
+pub const GENESIS_SCHEMA: u64 = 1;
+
+/// The document `schema` this build writes and fully understands: genesis, advanced by each
+/// migration in [`crate::migrate`]. A document with a higher one came from a newer Kintsugi.
+pub const SCHEMA_VERSION: u64 = crate::migrate::latest_schema(crate::migrate::MIGRATIONS);
+
+/// The shape of one item (a journal entry, a check-in…), stamped on each as `v`. Raised only when
+/// an existing kind of item changes incompatibly, not when a migration adds containers: an older
+/// device then still reads every item it knows and marks only the newer ones.
+pub const ITEM_VERSION: u64 = 1;
 
 /// Longest text (in characters) accepted in one field, from the UI or from a peer. A journal
 /// entry of this size is a short book; anything larger is a bug or hostile, and is shown as an
@@ -103,7 +113,7 @@ fn genesis_doc(kind: &str, maps: &[&str], extra: impl FnOnce(&mut AutoCommit)) -
         vec![0u8; 15].into_iter().chain([1]).collect::<Vec<u8>>(),
     ));
     doc.put(ROOT, "kind", kind).expect("fresh doc");
-    doc.put(ROOT, "schema", SCHEMA_VERSION).expect("fresh doc");
+    doc.put(ROOT, "schema", GENESIS_SCHEMA).expect("fresh doc");
     for m in maps {
         doc.put_object(ROOT, *m, ObjType::Map).expect("fresh doc");
     }

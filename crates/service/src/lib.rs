@@ -1,16 +1,21 @@
 //! The local engine: opens a data directory, applies commands to the documents, saves them
 //! durably and keeps them in sync with paired devices; the GUI and the CLI both go through it.
 
+mod clock;
 #[doc(hidden)]
 pub mod fuzzing;
 mod peers;
 mod vault;
 mod worker;
 
+pub use clock::{now_ms, today_local};
 pub use kintsugi_store::{DATA_DIR_ENV, FILE_NAME, StoreError, resolve_data_dir};
+pub use kintsugi_sync::PairingFailure;
 pub use kintsugi_sync::transport::{endpoint_id_of, loopback_only_network};
-pub use peers::{InviteView, NetworkSettings, PairingOutcome, PeerRecord, PeerView, SyncView};
-pub use vault::{Vault, VaultError, now_ms};
+pub use peers::{
+    InviteView, NetError, NetworkSettings, PairingOutcome, PeerRecord, PeerView, SyncView,
+};
+pub use vault::{Vault, VaultError};
 pub use worker::{
     Handle, INVITE_TTL, NetOptions, NetRequest, SaveState, Snapshot, TYPING_MAX_BATCH,
     TYPING_PAUSE, spawn, spawn_with,

@@ -1,8 +1,10 @@
 //! Paired devices as this device remembers them, and the status the UI shows for each.
 
-use kintsugi_sync::PairingAddr;
+use std::fmt;
+
 use kintsugi_sync::session::Scope;
 use kintsugi_sync::transport::PairedPeer;
+use kintsugi_sync::{PairingAddr, PairingFailure};
 use serde::{Deserialize, Serialize};
 
 /// Stored per paired device (in the store's peers table, as JSON).
@@ -104,7 +106,35 @@ pub enum PairingOutcome {
         peer: String,
         own_device: bool,
     },
-    Failed(String),
+    Failed(NetError),
+}
+
+/// A refused network request or a failed pairing. The window chooses its words from `failure`;
+/// `message` is the engine's own account, for "Details", the CLI and bug reports.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetError {
+    pub failure: PairingFailure,
+    pub message: String,
+}
+
+impl NetError {
+    pub fn new(failure: PairingFailure, message: impl Into<String>) -> Self {
+        NetError {
+            failure,
+            message: message.into(),
+        }
+    }
+
+    /// A failure with no advice of its own: the message is all the person gets.
+    pub fn other(message: impl Into<String>) -> Self {
+        Self::new(PairingFailure::Other, message)
+    }
+}
+
+impl fmt::Display for NetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 /// Network settings a person can change; all off by default.

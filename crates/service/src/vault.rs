@@ -23,11 +23,6 @@ pub enum VaultError {
     Identity { path: String, what: &'static str },
 }
 
-/// Milliseconds since the epoch, from the system clock.
-pub fn now_ms() -> Timestamp {
-    chrono::Utc::now().timestamp_millis()
-}
-
 pub struct Vault {
     store: Store,
     model: Model,

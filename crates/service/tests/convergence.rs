@@ -350,10 +350,7 @@ impl World {
     fn apply(&mut self, dev: usize, cmd: Command, pending: Option<Pending>) -> bool {
         self.now += 1_000;
         let now = self.now;
-        let typing = matches!(
-            cmd,
-            Command::SpliceJournalText { .. } | Command::SpliceSection { .. }
-        );
+        let typing = cmd.is_typing();
         if self.vault(dev).apply(cmd, now).is_err() {
             return false;
         }

@@ -1,0 +1,364 @@
+//! The private journal, and the copies of entries a partner chose to share with the other.
+
+use automerge::transaction::Transactable;
+use automerge::{ObjId, ObjType, ReadDoc, Value};
+use serde::Serialize;
+use serde::ser::SerializeMap;
+
+use crate::command::Command;
+use crate::export::ExportScope;
+use crate::features::View;
+use crate::ids::{ItemId, PartnerId, Timestamp};
+use crate::model::CoreError;
+use crate::read::{ItemError, Rd, ReadDocs, collect};
+use crate::write::{
+    WriteDocs, date_text, invalid, item, long_text, misrouted, new_item, put_opt_str, put_opt_u8,
+    splice_checked, text_obj, top,
+};
+
+/// Private: the partner's own entries, under random ids.
+const JOURNAL: &str = "journal";
+/// Couple: copies of shared entries, under the private entry's id.
+const SHARED_ENTRIES: &str = "shared_entries";
+
+#[cfg(test)]
+pub(crate) const MAPS: &[&str] = &[JOURNAL, SHARED_ENTRIES];
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct JournalEntry {
+    pub id: ItemId,
+    pub date: String,
+    /// 1 (very low) ..= 5 (very good).
+    pub mood: Option<u8>,
+    pub tags: Vec<String>,
+    pub text: String,
+    pub prompt: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// True while a copy of the entry lives in the couple document.
+    pub shared: bool,
+}
+
+/// A journal entry its author chose to share: a copy living in the couple document.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct SharedEntry {
+    pub id: ItemId,
+    pub by: PartnerId,
+    pub date: String,
+    pub mood: Option<u8>,
+    pub tags: Vec<String>,
+    pub text: String,
+    pub prompt: Option<String>,
+    pub shared_at: Timestamp,
+}
+
+impl JournalEntry {
+    /// Search as the journal offers it: `query`, ignoring case and surrounding space, in the
+    /// text, a tag or the prompt. An empty query matches every entry.
+    pub fn matches(&self, query: &str) -> bool {
+        let q = query.trim().to_lowercase();
+        q.is_empty()
+            || self.text.to_lowercase().contains(&q)
+            || self.tags.iter().any(|t| t.to_lowercase().contains(&q))
+            || self
+                .prompt
+                .as_deref()
+                .is_some_and(|p| p.to_lowercase().contains(&q))
+    }
+}
+
+pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, now: Timestamp) -> Result<(), CoreError> {
+    match cmd {
+        Command::AddJournalEntry {
+            id,
+            date,
+            mood,
+            tags,
+            text,
+            prompt,
+        } => {
+            let date = date_text(&date)?;
+            check_mood(mood)?;
+            let tags = clean_tags(tags)?;
+            long_text(&text, "The entry")?;
+            let journal = top(d.private, JOURNAL)?;
+            let e = new_item(d.private, &journal, &id)?;
+            d.private.put(&e, "date", date.as_str())?;
+            put_opt_u8(d.private, &e, "mood", mood)?;
+            put_tags(d.private, &e, &tags)?;
+            let t = d.private.put_object(&e, "text", ObjType::Text)?;
+            d.private.splice_text(&t, 0, 0, &text)?;
+            put_opt_str(d.private, &e, "prompt", prompt.as_deref())?;
+            d.private.put(&e, "created_at", now)?;
+            d.private.put(&e, "updated_at", now)?;
+            d.private.put(&e, "shared", false)?;
+        }
+        Command::UpdateJournalMeta {
+            id,
+            date,
+            mood,
+            tags,
+            prompt,
+        } => {
+            let date = date_text(&date)?;
+            check_mood(mood)?;
+            let tags = clean_tags(tags)?;
+            let e = item(d.private, JOURNAL, &id, "journal entry")?;
+            d.private.put(&e, "date", date.as_str())?;
+            put_opt_u8(d.private, &e, "mood", mood)?;
+            put_tags(d.private, &e, &tags)?;
+            put_opt_str(d.private, &e, "prompt", prompt.as_deref())?;
+            d.private.put(&e, "updated_at", now)?;
+        }
+        Command::SpliceJournalText {
+            id,
+            pos,
+            delete,
+            insert,
+        } => {
+            let e = item(d.private, JOURNAL, &id, "journal entry")?;
+            let t = text_obj(d.private, &e, "text")?;
+            splice_checked(d.private, &t, pos, delete, &insert)?;
+            d.private.put(&e, "updated_at", now)?;
+        }
+        Command::DeleteJournalEntry { id } => {
+            item(d.private, JOURNAL, &id, "journal entry")?;
+            let journal = top(d.private, JOURNAL)?;
+            d.private.delete(&journal, id.0.as_str())?;
+            let shared = top(d.couple, SHARED_ENTRIES)?;
+            if d.couple.get(&shared, id.0.as_str())?.is_some() {
+                d.couple.delete(&shared, id.0.as_str())?;
+            }
+        }
+        Command::ShareJournalEntry { id } => {
+            // Only the intent: the copy enters the couple document in `publish_shares`,
+            // when a partner's device is connected. Automerge keeps history, so a copy
+            // written now and unshared before any sync would still travel, deleted but
+            // readable, at the next sync.
+            let e = item(d.private, JOURNAL, &id, "journal entry")?;
+            d.private.put(&e, "shared", true)?;
+        }
+        Command::UnshareJournalEntry { id } => {
+            let e = item(d.private, JOURNAL, &id, "journal entry")?;
+            d.private.put(&e, "shared", false)?;
+            let shared = top(d.couple, SHARED_ENTRIES)?;
+            if d.couple.get(&shared, id.0.as_str())?.is_some() {
+                d.couple.delete(&shared, id.0.as_str())?;
+            }
+        }
+        other => return Err(misrouted(&other, "the journal")),
+    }
+    Ok(())
+}
+
+/// See `Model::publish_shares`.
+pub(crate) fn publish_shares(d: &mut WriteDocs<'_>, now: Timestamp) -> Result<bool, CoreError> {
+    let before = d.couple.pending_ops();
+    let entries = collect(d.private, JOURNAL, &mut Vec::new(), read_entry);
+    let shared = top(d.couple, SHARED_ENTRIES)?;
+    for entry in entries {
+        let existing = match d.couple.get(&shared, entry.id.0.as_str())? {
+            Some((Value::Object(ObjType::Map), copy)) => Some(copy),
+            _ => None,
+        };
+        match (entry.shared, existing) {
+            (false, Some(_)) => d.couple.delete(&shared, entry.id.0.as_str())?,
+            (false, None) => {}
+            (true, existing) => {
+                let copy = match existing {
+                    Some(c) => c,
+                    None => {
+                        let c = new_item(d.couple, &shared, &entry.id)?;
+                        d.couple.put(&c, "by", d.me.0.as_str())?;
+                        d.couple.put(&c, "shared_at", now)?;
+                        c
+                    }
+                };
+                refresh_copy(d, &copy, &entry)?;
+            }
+        }
+    }
+    Ok(d.couple.pending_ops() != before)
+}
+
+/// Puts only what differs: rewriting equal values would make a change, and a sync, every
+/// time shares are published.
+fn refresh_copy(
+    d: &mut WriteDocs<'_>,
+    copy: &ObjId,
+    entry: &JournalEntry,
+) -> Result<(), CoreError> {
+    let current = {
+        let rd = Rd {
+            doc: d.couple,
+            obj: copy.clone(),
+            place: format!("{SHARED_ENTRIES}/{}", entry.id),
+        };
+        (
+            rd.opt_str("date").ok().flatten(),
+            rd.opt_scale("mood", 5).ok().flatten(),
+            rd.strings("tags").ok(),
+            rd.opt_str("prompt").ok().flatten(),
+        )
+    };
+    if current.0.as_deref() != Some(entry.date.as_str()) {
+        d.couple.put(copy, "date", entry.date.as_str())?;
+    }
+    if current.1 != entry.mood {
+        put_opt_u8(d.couple, copy, "mood", entry.mood)?;
+    }
+    if current.2.as_ref() != Some(&entry.tags) {
+        put_tags(d.couple, copy, &entry.tags)?;
+    }
+    if current.3 != entry.prompt {
+        put_opt_str(d.couple, copy, "prompt", entry.prompt.as_deref())?;
+    }
+    let t = text_obj(d.couple, copy, "text")?;
+    if d.couple.text(&t)? != entry.text {
+        d.couple.update_text(&t, &entry.text)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) {
+    v.journal = collect(r.private, JOURNAL, errors, read_entry);
+    v.journal
+        .sort_by(|a, b| (&b.date, b.created_at).cmp(&(&a.date, a.created_at)));
+}
+
+/// Read apart from [`read`] only to keep `View::errors` in the order it always had.
+pub(crate) fn read_shared(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) {
+    v.shared_entries = collect(r.couple, SHARED_ENTRIES, errors, |id, e| {
+        Ok(SharedEntry {
+            id: ItemId(id.to_owned()),
+            by: PartnerId(e.str("by")?),
+            date: e.str("date")?,
+            mood: e.opt_scale("mood", 5)?,
+            tags: e.strings("tags")?,
+            text: e.str_or_empty("text")?,
+            prompt: e.opt_str("prompt")?,
+            shared_at: e.i64("shared_at")?,
+        })
+    });
+    v.shared_entries.sort_by(|a, b| b.date.cmp(&a.date));
+}
+
+fn read_entry(id: &str, e: &Rd<'_>) -> Result<JournalEntry, ItemError> {
+    Ok(JournalEntry {
+        id: ItemId(id.to_owned()),
+        date: e.str("date")?,
+        mood: e.opt_scale("mood", 5)?,
+        tags: e.strings("tags")?,
+        text: e.str_or_empty("text")?,
+        prompt: e.opt_str("prompt")?,
+        created_at: e.i64("created_at")?,
+        updated_at: e.i64("updated_at")?,
+        shared: e.bool_or("shared", false)?,
+    })
+}
+
+/// The own private journal goes out only when asked for (never for a therapist by default).
+pub(crate) fn export_private_json<M: SerializeMap>(
+    v: &View,
+    scope: &ExportScope,
+    out: &mut M,
+) -> Result<(), M::Error> {
+    if scope.own_private {
+        let entries: Vec<&JournalEntry> = v
+            .journal
+            .iter()
+            .filter(|e| scope.contains(&e.date))
+            .collect();
+        out.serialize_entry("journal", &entries)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn export_shared_json<M: SerializeMap>(
+    v: &View,
+    scope: &ExportScope,
+    out: &mut M,
+) -> Result<(), M::Error> {
+    let shared: Vec<&SharedEntry> = v
+        .shared_entries
+        .iter()
+        .filter(|e| scope.contains(&e.date))
+        .collect();
+    out.serialize_entry("shared_entries", &shared)
+}
+
+pub(crate) fn export_markdown(v: &View, scope: &ExportScope, md: &mut String) {
+    let shared: Vec<_> = v
+        .shared_entries
+        .iter()
+        .filter(|e| scope.contains(&e.date))
+        .collect();
+    if !shared.is_empty() {
+        md.push_str("## Shared journal entries\n\n");
+        for e in shared {
+            md.push_str(&format!(
+                "### {} — {}\n\n{}\n\n",
+                e.date,
+                v.name_of(&e.by),
+                e.text.trim_end()
+            ));
+        }
+    }
+    if scope.own_private {
+        md.push_str("## My private journal\n\n");
+        for e in v.journal.iter().filter(|e| scope.contains(&e.date)) {
+            md.push_str(&format!("### {}", e.date));
+            if let Some(m) = e.mood {
+                md.push_str(&format!(" (mood {m}/5)"));
+            }
+            if !e.tags.is_empty() {
+                md.push_str(&format!(" #{}", e.tags.join(" #")));
+            }
+            md.push_str("\n\n");
+            if let Some(p) = &e.prompt {
+                md.push_str(&format!("> {p}\n\n"));
+            }
+            md.push_str(e.text.trim_end());
+            md.push_str("\n\n");
+        }
+    }
+}
+
+fn put_tags(
+    doc: &mut automerge::AutoCommit,
+    obj: &ObjId,
+    tags: &[String],
+) -> Result<(), CoreError> {
+    let list = doc.put_object(obj, "tags", ObjType::List)?;
+    for (i, t) in tags.iter().enumerate() {
+        doc.insert(&list, i, t.as_str())?;
+    }
+    Ok(())
+}
+
+fn check_mood(mood: Option<u8>) -> Result<(), CoreError> {
+    match mood {
+        Some(m) if !(1..=5).contains(&m) => Err(invalid("Mood must be between 1 and 5")),
+        _ => Ok(()),
+    }
+}
+
+fn clean_tags(tags: Vec<String>) -> Result<Vec<String>, CoreError> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tags {
+        let t = t.trim().trim_start_matches('#').to_lowercase();
+        if t.is_empty() || out.contains(&t) {
+            continue;
+        }
+        if t.chars().count() > 50 {
+            return Err(invalid(format!(
+                "The tag '{t}' is longer than 50 characters"
+            )));
+        }
+        out.push(t);
+    }
+    if out.len() > 30 {
+        return Err(invalid("An entry can have at most 30 tags"));
+    }
+    Ok(out)
+}

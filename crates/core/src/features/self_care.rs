@@ -1,0 +1,50 @@
+//! Self-care: one partner's private list of things that help them.
+
+use automerge::transaction::Transactable;
+use serde::Serialize;
+
+use crate::command::Command;
+use crate::features::View;
+use crate::ids::{ItemId, Timestamp};
+use crate::model::CoreError;
+use crate::read::{ItemError, ReadDocs, collect};
+use crate::write::{WriteDocs, item, misrouted, new_item, short_text, top};
+
+/// Private: ideas under random ids.
+const SELF_CARE: &str = "self_care";
+
+#[cfg(test)]
+pub(crate) const MAPS: &[&str] = &[SELF_CARE];
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct SelfCareItem {
+    pub id: ItemId,
+    pub text: String,
+}
+
+pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, _now: Timestamp) -> Result<(), CoreError> {
+    match cmd {
+        Command::AddSelfCare { id, text } => {
+            let text = short_text(&text, "The self-care idea")?;
+            let map = top(d.private, SELF_CARE)?;
+            let s = new_item(d.private, &map, &id)?;
+            d.private.put(&s, "text", text.as_str())?;
+        }
+        Command::RemoveSelfCare { id } => {
+            item(d.private, SELF_CARE, &id, "self-care idea")?;
+            let map = top(d.private, SELF_CARE)?;
+            d.private.delete(&map, id.0.as_str())?;
+        }
+        other => return Err(misrouted(&other, "self-care")),
+    }
+    Ok(())
+}
+
+pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) {
+    v.self_care = collect(r.private, SELF_CARE, errors, |id, s| {
+        Ok(SelfCareItem {
+            id: ItemId(id.to_owned()),
+            text: s.str("text")?,
+        })
+    });
+}

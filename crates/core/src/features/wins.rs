@@ -1,0 +1,95 @@
+//! Wins: trust wins, honest moments and appreciations either partner notes down.
+
+use automerge::transaction::Transactable;
+use serde::Serialize;
+use serde::ser::SerializeMap;
+
+use crate::command::Command;
+use crate::export::ExportScope;
+use crate::features::View;
+use crate::ids::{ItemId, PartnerId, Timestamp};
+use crate::model::CoreError;
+use crate::read::{ItemError, ReadDocs, collect};
+use crate::write::{WriteDocs, long_text, misrouted, new_item, nonempty, top};
+
+/// Couple: wins under random ids.
+const WINS: &str = "wins";
+
+#[cfg(test)]
+pub(crate) const MAPS: &[&str] = &[WINS];
+
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum WinKind {
+    TrustWin,
+    HonestMoment,
+    Appreciation,
+}
+
+impl WinKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WinKind::TrustWin => "trust_win",
+            WinKind::HonestMoment => "honest_moment",
+            WinKind::Appreciation => "appreciation",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "trust_win" => Some(WinKind::TrustWin),
+            "honest_moment" => Some(WinKind::HonestMoment),
+            "appreciation" => Some(WinKind::Appreciation),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Win {
+    pub id: ItemId,
+    pub by: PartnerId,
+    pub kind: WinKind,
+    pub text: String,
+    pub at: Timestamp,
+}
+
+pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, now: Timestamp) -> Result<(), CoreError> {
+    match cmd {
+        Command::AddWin { id, kind, text } => {
+            long_text(&text, "The note")?;
+            nonempty(&text, "The note")?;
+            let map = top(d.couple, WINS)?;
+            let w = new_item(d.couple, &map, &id)?;
+            d.couple.put(&w, "by", d.me.0.as_str())?;
+            d.couple.put(&w, "kind", kind.as_str())?;
+            d.couple.put(&w, "text", text.trim())?;
+            d.couple.put(&w, "at", now)?;
+            Ok(())
+        }
+        other => Err(misrouted(&other, "wins")),
+    }
+}
+
+pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) {
+    v.wins = collect(r.couple, WINS, errors, |id, w| {
+        let kind = w.str("kind")?;
+        Ok(Win {
+            id: ItemId(id.to_owned()),
+            by: PartnerId(w.str("by")?),
+            kind: WinKind::parse(&kind).ok_or_else(|| {
+                ItemError::new(w.place(), format!("has an unknown kind '{kind}'"))
+            })?,
+            text: w.str("text")?,
+            at: w.i64("at")?,
+        })
+    });
+    v.wins.sort_by_key(|x| std::cmp::Reverse(x.at));
+}
+
+pub(crate) fn export_json<M: SerializeMap>(
+    v: &View,
+    _scope: &ExportScope,
+    out: &mut M,
+) -> Result<(), M::Error> {
+    out.serialize_entry("wins", &v.wins)
+}

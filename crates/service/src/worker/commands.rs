@@ -1,0 +1,164 @@
+//! The command loop: applies the window's commands, batches typing, saves, and dispatches the rest.
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
+use std::time::{Duration, Instant};
+
+use kintsugi_sync::session::Scope;
+use kintsugi_sync::transport::StatusEvent;
+
+use super::{Request, SaveState, TYPING_MAX_BATCH, TYPING_PAUSE, Worker, lock};
+use crate::clock::now_ms;
+
+impl Worker {
+    pub(super) fn run(mut self, rx: Receiver<Request>) {
+        let has_peers = lock(&self.vault).peers().is_ok_and(|p| !p.is_empty());
+        if self.opts.start || has_peers {
+            self.go_online();
+        }
+        self.publish(false);
+        loop {
+            let timeout = match self.typing {
+                Some((first, last)) => (last + TYPING_PAUSE)
+                    .min(first + TYPING_MAX_BATCH)
+                    .saturating_duration_since(Instant::now()),
+                // A failed save is retried every few seconds.
+                None if matches!(self.save, SaveState::Failed(_)) => Duration::from_secs(3),
+                None => Duration::from_secs(3600),
+            };
+            let mut save_now = false;
+            let mut stop = false;
+            let mut view_changed = false;
+            let mut publish_due = false;
+            let mut next = rx.recv_timeout(timeout);
+            loop {
+                match next {
+                    Ok(Request::Command(cmd)) => {
+                        self.processed += 1;
+                        let typing = cmd.is_typing();
+                        match lock(&self.vault).apply(cmd, now_ms()) {
+                            Ok(()) if typing => {
+                                let now = Instant::now();
+                                self.typing =
+                                    Some(self.typing.map_or((now, now), |(f, _)| (f, now)));
+                                self.save = SaveState::Pending;
+                                view_changed = true;
+                            }
+                            Ok(()) => {
+                                save_now = true;
+                                view_changed = true;
+                            }
+                            Err(e) => {
+                                // The message can quote what the person typed: it goes to
+                                // the window, never to the log.
+                                tracing::info!("a command was refused");
+                                self.last_error = Some((self.processed, e.to_string()));
+                            }
+                        }
+                    }
+                    Ok(Request::Net(req)) => {
+                        self.processed += 1;
+                        if let Err(e) = self.net_request(req) {
+                            self.last_error = Some((self.processed, e.message.clone()));
+                            self.last_net_error = Some((self.processed, e));
+                        }
+                        view_changed = true;
+                    }
+                    Ok(Request::Event(ev)) => {
+                        publish_due |= matches!(ev, StatusEvent::PeerConnected { .. });
+                        view_changed |= self.event(ev);
+                    }
+                    Ok(Request::Joined(result)) => {
+                        self.joined(result);
+                        view_changed = true;
+                    }
+                    Ok(Request::RemoteChanged) => {
+                        lock(&self.vault).mark_changed();
+                        save_now = true;
+                        view_changed = true;
+                    }
+                    Ok(Request::Flush) | Err(RecvTimeoutError::Timeout) => save_now = true,
+                    Ok(Request::Shutdown) | Err(RecvTimeoutError::Disconnected) => {
+                        save_now = true;
+                        stop = true;
+                    }
+                }
+                if stop {
+                    break;
+                }
+                // Drain what queued up meanwhile: fast typing then costs one view rebuild, not
+                // one per keystroke (the view of a year of data takes tens of milliseconds).
+                next = match rx.try_recv() {
+                    Ok(r) => Ok(r),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => Err(RecvTimeoutError::Disconnected),
+                };
+            }
+            if save_now && self.save_now() {
+                publish_due = true;
+            }
+            if publish_due {
+                view_changed |= self.publish_shares();
+            }
+            if stop {
+                self.go_offline();
+                self.publish(view_changed);
+                return;
+            }
+            self.publish(view_changed);
+        }
+    }
+
+    /// Returns whether anything was written.
+    fn save_now(&mut self) -> bool {
+        let mut vault = lock(&self.vault);
+        if vault.has_unsaved() {
+            self.typing = None;
+            match vault.save(now_ms()) {
+                Ok(wrote) => {
+                    self.save = SaveState::Saved { at: Some(now_ms()) };
+                    drop(vault);
+                    // Push on local commit: paired devices online get it within a second.
+                    if wrote && let Some(net) = &self.net {
+                        net.node.notify_local_change();
+                    }
+                    return wrote;
+                }
+                Err(e) => {
+                    tracing::error!("saving failed: {e}");
+                    self.save = SaveState::Failed(e.to_string());
+                }
+            }
+        } else if self.typing.is_none() && self.save == SaveState::Pending {
+            self.save = SaveState::Saved { at: Some(now_ms()) };
+        }
+        false
+    }
+
+    /// Puts shared journal entries into the couple document, but only while a partner's
+    /// device is connected: an entry shared and unshared again while apart never travels.
+    /// Returns whether the documents changed.
+    fn publish_shares(&mut self) -> bool {
+        let mut v = lock(&self.vault);
+        let partner_online = v.peers().is_ok_and(|peers| {
+            peers
+                .iter()
+                .any(|(id, r)| r.scope() == Scope::Partner && self.connected.contains(id))
+        });
+        if !partner_online {
+            return false;
+        }
+        match v.model_mut().publish_shares(now_ms()) {
+            Ok(true) => {
+                v.mark_changed();
+                drop(v);
+                self.save_now();
+                true
+            }
+            Ok(false) => false,
+            Err(e) => {
+                tracing::warn!("shared entries could not be published: {e}");
+                false
+            }
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! A thread that owns the vault and the sync node; the UI and CLI only send requests and read snapshots.
+
+mod commands;
+mod host;
+mod net;
+mod pairing;
+
+use std::collections::HashSet;
+use std::sync::mpsc::{Sender, channel};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use kintsugi_core::{Command, Timestamp, View};
+use kintsugi_sync::Paired;
+use kintsugi_sync::transport::StatusEvent;
+
+pub use net::NetOptions;
+
+use crate::peers::{InviteView, NetError, NetworkSettings, PairingOutcome, SyncView};
+use crate::vault::Vault;
+use net::Net;
+
+/// Typing is committed once the keyboard has been quiet this long…
+pub const TYPING_PAUSE: Duration = Duration::from_millis(250);
+/// …or, during continuous typing, at least this often.
+pub const TYPING_MAX_BATCH: Duration = Duration::from_secs(2);
+/// How long a pairing code stays valid.
+pub const INVITE_TTL: Duration = Duration::from_secs(10 * 60);
+
+/// Whether what the person sees is on disk.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SaveState {
+    /// Everything shown is durable; `at` is when the last write finished.
+    Saved { at: Option<Timestamp> },
+    /// Edits exist that are not yet written (within a typing pause).
+    Pending,
+    /// The last write failed; edits are kept in memory and retried.
+    Failed(String),
+}
+
+/// What the UI reads each frame: an immutable view plus status.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub view: Arc<View>,
+    /// Increases with every change to `view`.
+    pub revision: u64,
+    pub save: SaveState,
+    /// The most recent refused request, with the number of requests sent before it answered.
+    /// Every refusal lands here as text; a refused `NetRequest` also in `last_net_error`.
+    pub last_error: Option<(u64, String)>,
+    /// The most recent refused `NetRequest`, numbered like `last_error`, typed so the window
+    /// picks its words by matching on `NetError::failure` rather than reading the text.
+    pub last_net_error: Option<(u64, NetError)>,
+    /// How many requests the worker has processed.
+    pub processed: u64,
+    pub sync: Arc<SyncView>,
+}
+
+/// Pairing and network requests.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NetRequest {
+    /// Start the network node (it starts by itself when devices are paired).
+    GoOnline,
+    /// Show a pairing code for the partner's device, or for one of my own.
+    Invite {
+        own_device: bool,
+    },
+    CancelInvite,
+    /// Join with a code typed or pasted from the other device.
+    Join {
+        code: String,
+    },
+    /// Forget a paired device (id or its first hex digits); works offline too.
+    Unpair {
+        id: String,
+    },
+    SetSettings(NetworkSettings),
+    /// The person has read the pairing result.
+    DismissOutcome,
+}
+
+enum Request {
+    Command(Command),
+    Net(NetRequest),
+    Flush,
+    Shutdown,
+    Event(StatusEvent),
+    Joined(Result<Paired, NetError>),
+    RemoteChanged,
+}
+
+struct Shared {
+    snapshot: Mutex<Arc<Snapshot>>,
+    changed: Condvar,
+    on_update: Mutex<Option<Box<dyn Fn() + Send>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere must not wedge saving: the data behind the lock is consistent per call.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The UI's end of the worker; cheap to clone.
+#[derive(Clone)]
+pub struct Handle {
+    tx: Sender<Request>,
+    shared: Arc<Shared>,
+    sent: Arc<Mutex<u64>>,
+    thread: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+/// Starts the worker that owns `vault` from now on, with the default network options. The
+/// binary passes `NetOptions::from_env()` to `spawn_with` instead, refusing bad values: a
+/// silent fallback would turn a mistyped loopback address into every interface.
+pub fn spawn(vault: Vault) -> Handle {
+    spawn_with(vault, NetOptions::default())
+}
+
+pub fn spawn_with(mut vault: Vault, opts: NetOptions) -> Handle {
+    let view = Arc::new(vault.view());
+    // The first snapshot already holds what is stored: a screen that reads it before the
+    // worker's first publish (Settings fills its boxes once) must not see defaults it could
+    // then save back over the real settings.
+    let sync = Arc::new(SyncView {
+        peers: vault.peer_views(|_| false),
+        settings: vault.network_settings(),
+        ..SyncView::default()
+    });
+    let shared = Arc::new(Shared {
+        snapshot: Mutex::new(Arc::new(Snapshot {
+            view,
+            revision: 0,
+            save: SaveState::Saved { at: None },
+            last_error: None,
+            last_net_error: None,
+            processed: 0,
+            sync,
+        })),
+        changed: Condvar::new(),
+        on_update: Mutex::new(None),
+    });
+    let (tx, rx) = channel();
+    let s = shared.clone();
+    let tx2 = tx.clone();
+    let thread = std::thread::Builder::new()
+        .name("kintsugi-vault".into())
+        .spawn(move || Worker::new(vault, opts, tx2, s).run(rx))
+        .expect("spawning a thread");
+    Handle {
+        tx,
+        shared,
+        sent: Arc::new(Mutex::new(0)),
+        thread: Arc::new(Mutex::new(Some(thread))),
+    }
+}
+
+impl Handle {
+    pub fn send(&self, cmd: Command) {
+        self.request(Request::Command(cmd));
+    }
+
+    pub fn net(&self, req: NetRequest) {
+        self.request(Request::Net(req));
+    }
+
+    fn request(&self, r: Request) {
+        *lock(&self.sent) += 1;
+        let _ = self.tx.send(r);
+    }
+
+    /// Saves open typing now (the text box lost focus, the window is closing).
+    pub fn flush(&self) {
+        let _ = self.tx.send(Request::Flush);
+    }
+
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        lock(&self.shared.snapshot).clone()
+    }
+
+    /// Called from the worker after every new snapshot, e.g. to wake the egui event loop.
+    pub fn on_update(&self, f: impl Fn() + Send + 'static) {
+        *lock(&self.shared.on_update) = Some(Box::new(f));
+    }
+
+    /// Number of requests sent so far (compare with `Snapshot::processed`).
+    pub fn sent(&self) -> u64 {
+        *lock(&self.sent)
+    }
+
+    /// Blocks until `done` holds for a snapshot, or the timeout passes. Never on a frame.
+    pub fn wait_for(
+        &self,
+        timeout: Duration,
+        mut done: impl FnMut(&Snapshot) -> bool,
+    ) -> Option<Arc<Snapshot>> {
+        let deadline = Instant::now() + timeout;
+        let mut snap = lock(&self.shared.snapshot);
+        loop {
+            if done(&snap) {
+                return Some(snap.clone());
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            snap = self
+                .shared
+                .changed
+                .wait_timeout(snap, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+    }
+
+    /// Blocks until every request sent so far is processed and saved, or the timeout passes.
+    pub fn wait_saved(&self, timeout: Duration) -> bool {
+        self.flush();
+        let sent = self.sent();
+        self.wait_for(timeout, |s| {
+            s.processed >= sent && matches!(s.save, SaveState::Saved { .. })
+        })
+        .is_some()
+    }
+
+    /// Saves everything, stops the network and the worker.
+    pub fn shutdown(&self) {
+        let _ = self.tx.send(Request::Shutdown);
+        if let Some(t) = lock(&self.thread).take() {
+            let _ = t.join();
+        }
+    }
+}
+
+struct Worker {
+    vault: Arc<Mutex<Vault>>,
+    opts: NetOptions,
+    tx: Sender<Request>,
+    shared: Arc<Shared>,
+    net: Option<Net>,
+    net_error: Option<String>,
+    device_id: String,
+    connected: HashSet<[u8; 32]>,
+    invite: Option<InviteView>,
+    joining: bool,
+    outcome: Option<PairingOutcome>,
+    warning: Option<String>,
+    processed: u64,
+    revision: u64,
+    last_error: Option<(u64, String)>,
+    last_net_error: Option<(u64, NetError)>,
+    save: SaveState,
+    /// Typing waiting to be committed: (first unsaved keystroke, last keystroke).
+    typing: Option<(Instant, Instant)>,
+}
+
+impl Worker {
+    fn new(vault: Vault, opts: NetOptions, tx: Sender<Request>, shared: Arc<Shared>) -> Self {
+        Worker {
+            vault: Arc::new(Mutex::new(vault)),
+            opts,
+            tx,
+            shared,
+            net: None,
+            net_error: None,
+            device_id: String::new(),
+            connected: HashSet::new(),
+            invite: None,
+            joining: false,
+            outcome: None,
+            warning: None,
+            processed: 0,
+            revision: 0,
+            last_error: None,
+            last_net_error: None,
+            save: SaveState::Saved { at: None },
+            typing: None,
+        }
+    }
+
+    fn sync_view(&self) -> SyncView {
+        let mut v = lock(&self.vault);
+        let peers = v.peer_views(|id| self.connected.contains(id));
+        SyncView {
+            online: self.net.is_some(),
+            error: self.net_error.clone(),
+            device_id: self.device_id.clone(),
+            peers,
+            invite: self.invite.clone(),
+            joining: self.joining,
+            outcome: self.outcome.clone(),
+            settings: v.network_settings(),
+            warning: self.warning.clone(),
+        }
+    }
+
+    fn publish(&mut self, view_changed: bool) {
+        let sync = Arc::new(self.sync_view());
+        let view = if view_changed {
+            self.revision += 1;
+            Some(Arc::new(lock(&self.vault).view()))
+        } else {
+            None
+        };
+        {
+            let mut snap = lock(&self.shared.snapshot);
+            let view = view.unwrap_or_else(|| snap.view.clone());
+            *snap = Arc::new(Snapshot {
+                view,
+                revision: self.revision,
+                save: self.save.clone(),
+                last_error: self.last_error.clone(),
+                last_net_error: self.last_net_error.clone(),
+                processed: self.processed,
+                sync,
+            });
+        }
+        self.shared.changed.notify_all();
+        if let Some(f) = lock(&self.shared.on_update).as_ref() {
+            f();
+        }
+    }
+}
+
+fn short(id: &[u8; 32]) -> String {
+    hex::encode(&id[..4])
+}
