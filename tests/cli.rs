@@ -282,3 +282,50 @@ fn a_malformed_network_setting_is_refused_not_widened() {
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(err.contains("KINTSUGI_BIND"), "{err}");
 }
+
+#[test]
+fn a_journal_entry_with_no_text_is_refused() {
+    let dir = set_up();
+    let d = dir.path();
+    let before = ok(d, &["journal", "list", "--json"]);
+    for empty in ["", "   ", "\n\t "] {
+        let out = kintsugi(d, &["journal", "add", "--text", empty]);
+        assert_eq!(out.status.code(), Some(1), "a refused action exits with 1");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.trim_end().lines().count(), 1, "one clear line: {err}");
+        assert!(err.contains("needs some text"), "{err}");
+        assert!(out.stdout.is_empty(), "no id printed");
+    }
+    assert_eq!(
+        ok(d, &["journal", "list", "--json"]),
+        before,
+        "nothing written"
+    );
+}
+
+#[test]
+fn without_a_display_the_window_says_so_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    let out = Command::new(env!("CARGO_BIN_EXE_kintsugi"))
+        .arg("--data-dir")
+        .arg(&d)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("WAYLAND_SOCKET")
+        .env_remove("KINTSUGI_DATA_DIR")
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .expect("the binary runs");
+    assert_ne!(out.status.code(), Some(0));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.trim_end().lines().count(), 1, "one clear line: {err}");
+    assert!(err.contains("no display"), "says what is missing: {err}");
+    assert!(
+        err.contains("command line"),
+        "says what works instead: {err}"
+    );
+    assert!(err.contains("kintsugi --help"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!d.exists(), "nothing created for a window that cannot open");
+}

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use kintsugi_core::{Command, DailyAnswers, DocKind, ItemId, today_local};
-use kintsugi_service::{Vault, now_ms, spawn};
+use kintsugi_core::{Command, DailyAnswers, DocKind, ItemId};
+use kintsugi_service::{Vault, now_ms, spawn, today_local};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();

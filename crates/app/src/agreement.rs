@@ -3,42 +3,40 @@
 use std::collections::HashMap;
 
 use egui::{Id, RichText, Ui};
-use kintsugi_core::{Command, ItemId, Section, section_templates, splice_between};
+use kintsugi_core::{Command, ItemId, Section, section_templates};
 
-use crate::Frame;
-use crate::widgets::{self, card, when};
+use crate::screens::Page;
+use crate::text_buffer::SpliceBuffer;
+use crate::widgets::{card, when};
+use crate::{Frame, Shared};
 
 #[derive(Default)]
 pub struct AgreementState {
-    /// Per section id: the text box buffer and what the document will hold after our splices.
-    bufs: HashMap<String, SectionBuf>,
+    /// Per section id: its text box.
+    bufs: HashMap<String, SpliceBuffer>,
     new_title: String,
 }
 
-struct SectionBuf {
-    text: String,
-    expected: String,
+impl Page for AgreementState {
+    fn show(&mut self, ui: &mut Ui, _shared: &mut Shared, f: &Frame<'_>) {
+        show(ui, self, f);
+    }
 }
 
-fn text_id(section: &str) -> Id {
-    Id::unique(("agreement_section", section))
-}
-
-/// Sends the one splice turning the document's text into the buffer's.
-fn push(f: &Frame<'_>, section: &str, buf: &mut SectionBuf) {
-    if let Some(s) = splice_between(&buf.expected, &buf.text) {
+/// Sends what was typed into a section since the last time, as one splice.
+fn push(f: &Frame<'_>, section: &str, buf: &mut SpliceBuffer) {
+    if let Some(s) = buf.take_splice() {
         f.handle.send(Command::SpliceSection {
             section: section.to_owned(),
             pos: s.pos,
             delete: s.delete,
             insert: s.insert,
         });
-        buf.expected = buf.text.clone();
     }
 }
 
-pub fn show(ui: &mut Ui, st: &mut AgreementState, f: &Frame<'_>) {
-    let now = widgets::now_ms();
+fn show(ui: &mut Ui, st: &mut AgreementState, f: &Frame<'_>) {
+    let now = f.now;
     // "5 minutes ago" should not go stale while the window sits open.
     ui.ctx()
         .request_repaint_after(std::time::Duration::from_secs(30));
@@ -85,16 +83,11 @@ pub fn show(ui: &mut Ui, st: &mut AgreementState, f: &Frame<'_>) {
 }
 
 fn section(ui: &mut Ui, st: &mut AgreementState, f: &Frame<'_>, s: &Section, now: i64) {
-    let buf = st.bufs.entry(s.id.clone()).or_insert_with(|| SectionBuf {
-        text: s.body.clone(),
-        expected: s.body.clone(),
-    });
-    // The document holds something we did not send: the partner's (or another device's) edit.
-    if f.caught_up && s.body != buf.expected {
-        widgets::keep_cursor(ui.ctx(), text_id(&s.id), &buf.text, &s.body);
-        buf.text = s.body.clone();
-        buf.expected = s.body.clone();
-    }
+    let buf = st
+        .bufs
+        .entry(s.id.clone())
+        .or_insert_with(|| SpliceBuffer::new(Id::unique(("agreement_section", &s.id)), &s.body));
+    buf.follow(ui.ctx(), &s.body, f.caught_up);
     card(ui, |ui| {
         let title = ui.label(RichText::new(&s.title).size(18.0).strong());
         match (&s.edited_by, s.edited_at) {
@@ -109,26 +102,23 @@ fn section(ui: &mut Ui, st: &mut AgreementState, f: &Frame<'_>, s: &Section, now
                 ui.weak("Not written yet");
             }
         }
-        if buf.text.is_empty()
+        if buf.text().is_empty()
             && let Some(t) = section_templates().iter().find(|t| t.kind == s.kind)
         {
             let r = ui
                 .button("Start from the suggested wording")
                 .accessible_name(format!("Start {} from the suggested wording", s.title));
             if r.clicked() {
-                buf.text = t.starter.to_owned();
+                buf.set_text(t.starter);
                 push(f, &s.id, buf);
             }
         }
-        let r = ui
-            .add(
-                egui::TextEdit::multiline(&mut buf.text)
-                    .id(text_id(&s.id))
-                    .desired_rows(4)
-                    .desired_width(f32::INFINITY)
-                    .hint_text("Write this part together, in your own words."),
-            )
-            .labelled_by(title.id);
+        let r = buf.show(
+            ui,
+            title.id,
+            4,
+            "Write this part together, in your own words.",
+        );
         if r.changed() {
             push(f, &s.id, buf);
         }

@@ -1,12 +1,14 @@
 //! The daily check-in: under a minute, answered apart, shown side by side once both answered.
 
 use egui::{RichText, Ui};
-use kintsugi_core::{Command, DailyAnswers, DailyCheckIn, today_local};
+use kintsugi_core::{Command, DailyAnswers, DailyCheckIn};
+use kintsugi_service::today_local;
 
-use crate::Frame;
+use crate::screens::Page;
 use crate::widgets::{
     CONNECTION_WORDS, MOOD_WORDS, SAFETY_WORDS, card, long_date, scale_picker, scale_word,
 };
+use crate::{Frame, Shared};
 
 #[derive(Default)]
 pub struct CheckinState {
@@ -20,7 +22,13 @@ pub struct CheckinState {
     saved_at: Option<u64>,
 }
 
-pub fn show(ui: &mut Ui, st: &mut CheckinState, f: &Frame<'_>) {
+impl Page for CheckinState {
+    fn show(&mut self, ui: &mut Ui, _shared: &mut Shared, f: &Frame<'_>) {
+        show(ui, self, f);
+    }
+}
+
+fn show(ui: &mut Ui, st: &mut CheckinState, f: &Frame<'_>) {
     let today = today_local().format("%Y-%m-%d").to_string();
     if st.form_date != today {
         *st = CheckinState {

@@ -1,106 +1,88 @@
-//! "Partner & devices": paired devices, pairing codes (text and QR), joining with a code, and the safety code to compare.
+//! "Partner & devices": paired devices, making a pairing code, joining with one, and what a pairing's outcome means.
 
-use egui::{Id, RichText, Ui};
-use kintsugi_service::{InviteView, NetRequest, PairingOutcome, PeerView};
+use egui::{RichText, Ui};
+use kintsugi_service::{InviteView, NetError, NetRequest, PairingFailure, PeerView};
 
-use crate::Frame;
-use crate::widgets::{self, card, dialog_frame, when_and_ago};
-
-/// The QR picture's side, quiet zone included.
-const QR_SIDE: f32 = 200.0;
+use crate::pairing::{self, Unpair};
+use crate::screens::Page;
+use crate::widgets::{self, card, when_and_ago};
+use crate::{Frame, Shared};
 
 #[derive(Default)]
 pub struct DevicesState {
-    pub join: JoinState,
-    /// The device whose "Unpair" confirmation is open.
-    unpair: Option<Unpair>,
     /// Number of the last invite request, so its refusal is shown next to the buttons.
     invite_sent: Option<u64>,
     /// When "Copy code" was pressed (egui time), to say "Copied" for a moment.
     copied_at: Option<f64>,
-    /// The pairing outcome was already scrolled into view once.
-    outcome_shown: bool,
 }
 
-struct Unpair {
-    id: String,
-    name: String,
-    own_device: bool,
-}
-
-/// The code box of "Join with a code" (also on the first-run screen, for a second own device).
-#[derive(Default)]
-pub struct JoinState {
-    code: String,
-    /// Number of the Join request, so its refusal is shown under the box.
-    sent: Option<u64>,
-}
-
-impl DevicesState {
-    /// Requests whose refusal this screen shows in place (so the general notice skips them).
-    pub fn claimed(&self) -> [Option<u64>; 2] {
-        [self.invite_sent, self.join.sent]
+impl Page for DevicesState {
+    fn show(&mut self, ui: &mut Ui, shared: &mut Shared, f: &Frame<'_>) {
+        show(ui, self, shared, f);
     }
-}
 
-/// The message of a refused request, if it is the one numbered `sent`.
-pub fn refusal<'a>(f: &'a Frame<'_>, sent: Option<u64>) -> Option<&'a str> {
-    match (&f.snap.last_error, sent) {
-        (Some((n, msg)), Some(s)) if *n == s => Some(msg.as_str()),
-        _ => None,
+    fn claimed(&self) -> Vec<u64> {
+        self.invite_sent.into_iter().collect()
+    }
+
+    fn shows_pairing_outcome(&self) -> bool {
+        true
     }
 }
 
 /// A pairing error said plainly: what happened, and what to do next ("" when nothing helps).
 /// The engine's messages name protocol details; those stay under "Details".
-fn explain(msg: &str) -> (String, &'static str) {
-    let m = msg.to_lowercase();
-    let (what, next) = if m.contains("mistyped") {
-        (
+fn explain(err: &NetError) -> (String, &'static str) {
+    let (what, next) = match err.failure {
+        PairingFailure::MistypedCode => (
             "This code is mistyped.",
             "Check the code for a typing mistake, or copy and paste it whole.",
-        )
-    } else if m.contains("not a kintsugi pairing code") {
-        (
+        ),
+        PairingFailure::NotAPairingCode => (
             "This is not a Kintsugi pairing code.",
             "A pairing code starts with kintsugi1- and is shown under \"Partner & devices\" on \
              the other device.",
-        )
-    } else if m.contains("expired") {
-        (
+        ),
+        PairingFailure::Expired => (
             "This code has expired.",
             "Codes are valid for 10 minutes. Make a new code on the other device and try again.",
-        )
-    } else if m.contains("no pairing invite") || m.contains("known protocol") {
+        ),
         // The inviter stops accepting pairing once its code is used, cancelled or expired.
-        (
+        PairingFailure::NoInviteOpen => (
             "The other device is no longer showing this code.",
             "It was used, cancelled or has expired. Make a new code there and try again.",
-        )
-    } else if m.contains("reach") || m.contains("did not answer") || m.contains("connection") {
-        (
+        ),
+        PairingFailure::Unreachable => (
             "The other device could not be reached.",
             "Check that both devices are on the same network (Wi-Fi), and that the other device \
              still shows its code.",
-        )
-    } else if m.contains("newer version") || m.contains("incompatible") {
-        (
+        ),
+        PairingFailure::IncompatibleVersion => (
             "The two devices run different versions of Kintsugi.",
             "Update Kintsugi on both devices, then try again.",
-        )
-    } else {
-        let mut c = msg.chars();
-        let first = c.next().map(|f| f.to_uppercase().collect::<String>());
-        return (
-            format!(
-                "{}{}.",
-                first.unwrap_or_default(),
-                c.as_str().trim_end_matches('.')
-            ),
-            "",
-        );
+        ),
+        PairingFailure::Other => {
+            let mut c = err.message.chars();
+            let first = c.next().map(|f| f.to_uppercase().collect::<String>());
+            return (
+                format!(
+                    "{}{}.",
+                    first.unwrap_or_default(),
+                    c.as_str().trim_end_matches('.')
+                ),
+                "",
+            );
+        }
     };
     (what.to_owned(), next)
+}
+
+/// The refusal of the network request numbered `sent`, if that is the one the worker last refused.
+pub(crate) fn net_refusal<'a>(f: &'a Frame<'_>, sent: Option<u64>) -> Option<&'a NetError> {
+    match (&f.snap.last_net_error, sent) {
+        (Some((n, err)), Some(s)) if *n == s => Some(err),
+        _ => None,
+    }
 }
 
 fn warn_text(ui: &mut Ui, text: String) {
@@ -109,8 +91,9 @@ fn warn_text(ui: &mut Ui, text: String) {
 }
 
 /// A pairing error, what to do about it, and the engine's own words folded away.
-fn pairing_error(ui: &mut Ui, msg: &str) {
-    let (what, next) = explain(msg);
+pub(crate) fn pairing_error(ui: &mut Ui, err: &NetError) {
+    let (what, next) = explain(err);
+    let msg = err.message.as_str();
     warn_text(ui, what.clone());
     if !next.is_empty() {
         ui.label(next);
@@ -124,7 +107,7 @@ fn pairing_error(ui: &mut Ui, msg: &str) {
     }
 }
 
-pub fn show(ui: &mut Ui, st: &mut DevicesState, f: &Frame<'_>, now: i64) {
+fn show(ui: &mut Ui, st: &mut DevicesState, shared: &mut Shared, f: &Frame<'_>) {
     if f.snap.sync.invite.is_some() {
         // The code's countdown should not go stale on screen (status changes wake the window
         // by themselves).
@@ -132,6 +115,7 @@ pub fn show(ui: &mut Ui, st: &mut DevicesState, f: &Frame<'_>, now: i64) {
             .request_repaint_after(std::time::Duration::from_secs(1));
     }
     let partner = f.partner();
+    let pairing = &mut shared.pairing;
 
     ui.heading("Partner & devices");
     ui.label(format!(
@@ -141,15 +125,15 @@ pub fn show(ui: &mut Ui, st: &mut DevicesState, f: &Frame<'_>, now: i64) {
     ui.add_space(12.0);
 
     if f.snap.sync.outcome.is_some() {
-        let r = outcome_card(ui, st, f);
+        let r = pairing::outcome_card(ui, pairing, f);
         // The result of a pairing just made may appear above where the person is looking.
-        if !st.outcome_shown {
+        if !pairing.outcome_shown {
             r.scroll_to_me(None);
-            st.outcome_shown = true;
+            pairing.outcome_shown = true;
         }
         ui.add_space(10.0);
     } else {
-        st.outcome_shown = false;
+        pairing.outcome_shown = false;
     }
 
     card(ui, |ui| {
@@ -163,7 +147,7 @@ pub fn show(ui: &mut Ui, st: &mut DevicesState, f: &Frame<'_>, now: i64) {
                 ui.separator();
             }
             first = false;
-            peer_row(ui, st, f, peer, now);
+            peer_row(ui, &mut pairing.unpair, f, peer);
         }
         if let Some(e) = &f.snap.sync.error {
             warn_text(ui, format!("Syncing is off: {e}"));
@@ -172,7 +156,7 @@ pub fn show(ui: &mut Ui, st: &mut DevicesState, f: &Frame<'_>, now: i64) {
     ui.add_space(10.0);
 
     card(ui, |ui| match &f.snap.sync.invite {
-        Some(inv) => invite(ui, st, f, inv, now),
+        Some(inv) => invite(ui, st, f, inv),
         None => make_invite(ui, st, f),
     });
     ui.add_space(10.0);
@@ -182,7 +166,7 @@ pub fn show(ui: &mut Ui, st: &mut DevicesState, f: &Frame<'_>, now: i64) {
         ui.label(format!(
             "If {partner}'s device shows a pairing code, enter it here."
         ));
-        join_box(ui, &mut st.join, f);
+        pairing::join_box(ui, &mut pairing.join, f);
     });
     ui.add_space(10.0);
 
@@ -198,7 +182,7 @@ pub fn show(ui: &mut Ui, st: &mut DevicesState, f: &Frame<'_>, now: i64) {
     });
 }
 
-fn peer_row(ui: &mut Ui, st: &mut DevicesState, f: &Frame<'_>, peer: &PeerView, now: i64) {
+fn peer_row(ui: &mut Ui, unpair: &mut Option<Unpair>, f: &Frame<'_>, peer: &PeerView) {
     let own = peer.scope == "own_device";
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 6.0;
@@ -219,7 +203,7 @@ fn peer_row(ui: &mut Ui, st: &mut DevicesState, f: &Frame<'_>, peer: &PeerView, 
         )
     });
     ui.label(match peer.last_synced {
-        Some(at) => format!("Last synced {}", when_and_ago(at, now)),
+        Some(at) => format!("Last synced {}", when_and_ago(at, f.now)),
         None => "Never synced yet".to_owned(),
     });
     if peer.pending {
@@ -233,7 +217,7 @@ fn peer_row(ui: &mut Ui, st: &mut DevicesState, f: &Frame<'_>, peer: &PeerView, 
             .button("Unpair…")
             .accessible_name(format!("Unpair {}…", peer.label));
         if r.clicked() {
-            st.unpair = Some(Unpair {
+            *unpair = Some(Unpair {
                 id: peer.id.clone(),
                 name: peer.label.clone(),
                 own_device: own,
@@ -264,12 +248,12 @@ fn make_invite(ui: &mut Ui, st: &mut DevicesState, f: &Frame<'_>) {
             ui.spinner();
         }
     });
-    if let Some(msg) = refusal(f, st.invite_sent) {
-        pairing_error(ui, msg);
+    if let Some(err) = net_refusal(f, st.invite_sent) {
+        pairing_error(ui, err);
     }
 }
 
-fn invite(ui: &mut Ui, st: &mut DevicesState, f: &Frame<'_>, inv: &InviteView, now: i64) {
+fn invite(ui: &mut Ui, st: &mut DevicesState, f: &Frame<'_>, inv: &InviteView) {
     let partner = f.partner();
     if inv.own_device {
         ui.label(
@@ -295,45 +279,16 @@ fn invite(ui: &mut Ui, st: &mut DevicesState, f: &Frame<'_>, inv: &InviteView, n
     }
     ui.add_space(4.0);
 
-    let wide = ui.available_width() >= 2.0 * QR_SIDE + 40.0;
-    let text_part = |ui: &mut Ui, st: &mut DevicesState| {
-        let l = ui.label(RichText::new("Pairing code").strong());
-        // Read-only and selectable, in groups of five so it can be read out or typed by hand
-        // without losing one's place (the other device ignores the spaces).
-        let grouped_code = grouped(&inv.code);
-        let mut shown = grouped_code.as_str();
-        egui::Frame::new()
-            .fill(ui.visuals().extreme_bg_color)
-            .corner_radius(4)
-            .inner_margin(8)
-            .show(ui, |ui| {
-                ui.add(
-                    egui::TextEdit::multiline(&mut shown)
-                        .font(egui::TextStyle::Monospace)
-                        .frame(egui::Frame::NONE)
-                        .desired_rows(3)
-                        .desired_width(f32::INFINITY),
-                )
-                .labelled_by(l.id);
-            });
-        let t = ui.input(|i| i.time);
-        ui.horizontal_wrapped(|ui| {
-            if ui.button("Copy code").clicked() {
-                ui.ctx().copy_text(inv.code.clone());
-                st.copied_at = Some(t);
-            }
-            if st.copied_at.is_some_and(|c| t - c < 3.0) {
-                ui.weak("Copied");
-            }
-        });
-        let left_ms = inv.expires_at - now;
+    let mut invite_sent = None;
+    pairing::code_display(ui, &inv.code, &mut st.copied_at, |ui| {
+        let left_ms = inv.expires_at - f.now;
         if left_ms <= 0 {
             warn_text(ui, "This code has expired.".into());
             if ui.button("Make a new code").clicked() {
                 f.handle.net(NetRequest::Invite {
                     own_device: inv.own_device,
                 });
-                st.invite_sent = Some(f.handle.sent());
+                invite_sent = Some(f.handle.sent());
             }
         } else {
             let mins = (left_ms + 59_999) / 60_000;
@@ -348,242 +303,9 @@ fn invite(ui: &mut Ui, st: &mut DevicesState, f: &Frame<'_>, inv: &InviteView, n
         if ui.button("Cancel").clicked() {
             f.handle.net(NetRequest::CancelInvite);
         }
-    };
-    if wide {
-        ui.horizontal_top(|ui| {
-            let w = ui.available_width() - QR_SIDE - 16.0;
-            ui.vertical(|ui| {
-                ui.set_width(w);
-                text_part(ui, st);
-            });
-            ui.add_space(8.0);
-            qr(ui, &inv.code);
-        });
-    } else {
-        text_part(ui, st);
-        qr(ui, &inv.code);
-    }
-    ui.weak("The square holds the same code, for a device that can read it with a camera.");
-}
-
-/// "kintsugi1-abcdefghij…" as "kintsugi1- abcde fghij …".
-fn grouped(code: &str) -> String {
-    let (prefix, body) = match code.find('-') {
-        Some(i) => code.split_at(i + 1),
-        None => ("", code),
-    };
-    let groups: Vec<String> = body
-        .chars()
-        .collect::<Vec<_>>()
-        .chunks(5)
-        .map(|c| c.iter().collect())
-        .collect();
-    if prefix.is_empty() {
-        groups.join(" ")
-    } else {
-        format!("{prefix} {}", groups.join(" "))
-    }
-}
-
-/// Paints `text` as a QR code: black modules on white with a four-module quiet zone, pixel
-/// aligned so scanners see crisp edges.
-fn qr(ui: &mut Ui, text: &str) {
-    // Upper case fits QR's alphanumeric mode (base32 is all letters and digits): a smaller,
-    // easier to scan picture. The code is read case-insensitively.
-    let data = text.to_ascii_uppercase();
-    let code =
-        match qrcode::QrCode::with_error_correction_level(data.as_bytes(), qrcode::EcLevel::M) {
-            Ok(c) => c,
-            Err(e) => {
-                ui.weak(format!(
-                    "No picture of this code ({e}); use the text instead."
-                ));
-                return;
-            }
-        };
-    let width = code.width();
-    let colors = code.to_colors();
-    const QUIET: usize = 4;
-    let modules = width + 2 * QUIET;
-    let ppp = ui.ctx().pixels_per_point();
-    let module_px = ((QR_SIDE * ppp) / modules as f32).floor().max(1.0);
-    let m = module_px / ppp;
-    let side = m * modules as f32;
-    let (rect, resp) = ui.allocate_exact_size(egui::vec2(side, side), egui::Sense::hover());
-    resp.widget_info(|| {
-        egui::WidgetInfo::labeled(egui::Role::Image, true, "Pairing code as a QR code")
     });
-    if !ui.is_rect_visible(rect) {
-        return;
-    }
-    let origin = (rect.min.to_vec2() * ppp).round() / ppp;
-    let at = |x: usize, y: usize| egui::pos2(origin.x + x as f32 * m, origin.y + y as f32 * m);
-    // One mesh without anti-aliasing: neighbouring modules share exact edges, leaving no seams.
-    let mut mesh = egui::Mesh::default();
-    mesh.add_colored_rect(
-        egui::Rect::from_min_max(at(0, 0), at(modules, modules)),
-        egui::Color32::WHITE,
-    );
-    for y in 0..width {
-        let mut x = 0;
-        while x < width {
-            if colors[y * width + x] == qrcode::Color::Dark {
-                let start = x;
-                while x < width && colors[y * width + x] == qrcode::Color::Dark {
-                    x += 1;
-                }
-                mesh.add_colored_rect(
-                    egui::Rect::from_min_max(
-                        at(start + QUIET, y + QUIET),
-                        at(x + QUIET, y + QUIET + 1),
-                    ),
-                    egui::Color32::BLACK,
-                );
-            } else {
-                x += 1;
-            }
-        }
-    }
-    ui.painter().add(egui::Shape::mesh(mesh));
-}
-
-/// The text box and button to join with a code from another device.
-pub fn join_box(ui: &mut Ui, st: &mut JoinState, f: &Frame<'_>) {
-    if matches!(f.snap.sync.outcome, Some(PairingOutcome::Paired { .. })) && st.sent.is_some() {
-        // The code did its work; an old one is of no use in the box.
-        st.code.clear();
-        st.sent = None;
-    }
-    let l = ui.label(RichText::new("Pairing code from the other device").strong());
-    let r = ui
-        .add(
-            egui::TextEdit::multiline(&mut st.code)
-                .font(egui::TextStyle::Monospace)
-                .hint_text("kintsugi1-…")
-                .desired_rows(3)
-                .desired_width(f32::INFINITY),
-        )
-        .labelled_by(l.id);
-    if r.changed() {
-        // A new attempt: the last one's error no longer applies.
-        st.sent = None;
-    }
-    let joining = f.snap.sync.joining;
-    let waiting = st.sent.is_some_and(|n| f.snap.processed < n);
-    ui.horizontal(|ui| {
-        let ready = !st.code.trim().is_empty() && !joining && !waiting;
-        if ui.add_enabled(ready, egui::Button::new("Join")).clicked() {
-            f.handle.net(NetRequest::Join {
-                code: st.code.trim().to_owned(),
-            });
-            st.sent = Some(f.handle.sent());
-        }
-        if joining || waiting {
-            ui.spinner();
-            ui.label("Connecting…");
-        }
-    });
-    if let Some(msg) = refusal(f, st.sent) {
-        pairing_error(ui, msg);
-    }
-}
-
-/// The result of pairing: the safety code to compare, or why it did not work.
-pub fn outcome_card(ui: &mut Ui, st: &mut DevicesState, f: &Frame<'_>) -> egui::Response {
-    card(ui, |ui| match &f.snap.sync.outcome {
-        Some(PairingOutcome::Paired {
-            safety_code,
-            peer,
-            own_device,
-        }) => {
-            let name = if *own_device {
-                "your other device".to_owned()
-            } else {
-                format!("{}'s device", f.partner())
-            };
-            ui.label(
-                RichText::new(format!("Paired with {name}"))
-                    .size(18.0)
-                    .strong(),
-            );
-            ui.label("Safety code");
-            ui.label(RichText::new(safety_code).size(40.0).monospace().strong());
-            ui.label(
-                "Compare this code with the one on the other device, aloud or side by side. \
-                 If they differ, unpair at once.",
-            );
-            ui.horizontal_wrapped(|ui| {
-                if ui.button(RichText::new("They match").strong()).clicked() {
-                    f.handle.net(NetRequest::DismissOutcome);
-                }
-                if ui.button("They differ — unpair…").clicked() {
-                    st.unpair = Some(Unpair {
-                        id: peer.clone(),
-                        name,
-                        own_device: *own_device,
-                    });
-                }
-            });
-        }
-        Some(PairingOutcome::Failed(msg)) => {
-            ui.label(RichText::new("Pairing did not work").size(18.0).strong());
-            pairing_error(ui, msg);
-            if ui.button("OK").clicked() {
-                f.handle.net(NetRequest::DismissOutcome);
-            }
-        }
-        None => {}
-    })
-    .response
-}
-
-/// The plain confirmation before unpairing, drawn above everything else.
-pub fn unpair_dialog(ctx: &egui::Context, st: &mut DevicesState, f: &Frame<'_>) {
-    let Some(u) = &st.unpair else { return };
-    let mut close = false;
-    let mut confirm = false;
-    let modal = egui::Modal::new(Id::unique("unpair_dialog"))
-        .frame(dialog_frame(ctx))
-        .show(ctx, |ui| {
-            let width = (ctx.content_rect().width() - 48.0).clamp(280.0, 480.0);
-            ui.set_width(width);
-            ui.heading(format!("Unpair {}?", u.name));
-            ui.add_space(6.0);
-            ui.label(format!(
-                "This device stops syncing with {} at once.",
-                u.name
-            ));
-            ui.label("Everything on this device stays here, including what came from it.");
-            ui.label(if u.own_device {
-                "What that device already received stays on it, including your private \
-                 journal up to now."
-                    .to_owned()
-            } else {
-                format!("What {} already received stays there.", u.name)
-            });
-            ui.label("You can pair again later with a new code.");
-            ui.add_space(10.0);
-            ui.horizontal_wrapped(|ui| {
-                if ui.button("Unpair").clicked() {
-                    confirm = true;
-                }
-                if ui.button("Keep paired").clicked() {
-                    close = true;
-                }
-            });
-        });
-    if confirm {
-        f.handle.net(NetRequest::Unpair { id: u.id.clone() });
-        // The safety-code card was about this device: it has been dealt with.
-        if let Some(PairingOutcome::Paired { peer, .. }) = &f.snap.sync.outcome
-            && *peer == u.id
-        {
-            f.handle.net(NetRequest::DismissOutcome);
-        }
-        close = true;
-    }
-    if close || modal.should_close() {
-        st.unpair = None;
+    if invite_sent.is_some() {
+        st.invite_sent = invite_sent;
     }
 }
 
@@ -592,35 +314,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_are_grouped_in_fives_after_the_prefix() {
-        assert_eq!(
-            grouped("kintsugi1-abcdefghijkl"),
-            "kintsugi1- abcde fghij kl"
-        );
-        assert_eq!(grouped("abcdef"), "abcde f");
-    }
-
-    #[test]
     fn errors_come_with_what_to_do() {
-        let (what, next) = explain("this pairing code is mistyped");
+        let err = |failure, message: &str| NetError::new(failure, message);
+        let (what, next) = explain(&err(
+            PairingFailure::MistypedCode,
+            "this pairing code is mistyped",
+        ));
         assert_eq!(what, "This code is mistyped.");
         assert!(next.contains("typing mistake"));
         assert!(
-            explain("the pairing code has expired")
-                .1
-                .contains("new code")
+            explain(&err(
+                PairingFailure::Expired,
+                "the pairing code has expired"
+            ))
+            .1
+            .contains("new code")
         );
         assert_eq!(
-            explain("could not reach the other device: aborted by peer: the cryptographic handshake failed: error 120: peer doesn't support any known protocol").0,
+            explain(&err(PairingFailure::NoInviteOpen, "could not reach the other device: aborted by peer: the cryptographic handshake failed: error 120: peer doesn't support any known protocol")).0,
             "The other device is no longer showing this code."
         );
         assert!(
-            explain("could not reach the other device: timeout")
-                .1
-                .contains("same network")
+            explain(&err(
+                PairingFailure::Unreachable,
+                "could not reach the other device: timeout"
+            ))
+            .1
+            .contains("same network")
         );
         assert_eq!(
-            explain("something else."),
+            explain(&err(PairingFailure::Other, "something else.")),
             ("Something else.".to_owned(), "")
         );
     }

@@ -1,12 +1,13 @@
 //! The private journal: a searchable list, the editor, sharing with a plain confirmation.
 
 use egui::{Id, RichText, Ui};
-use kintsugi_core::{
-    Command, ItemId, JournalEntry, journal_prompts, parse_date, splice_between, today_local,
-};
+use kintsugi_core::{Command, ItemId, JournalEntry, journal_prompts, parse_date};
+use kintsugi_service::today_local;
 
-use crate::Frame;
+use crate::screens::Page;
+use crate::text_buffer::SpliceBuffer;
 use crate::widgets::{self, MOOD_WORDS, card, dialog_frame, first_line, long_date, mood_text};
+use crate::{Frame, Shared};
 
 #[derive(Default)]
 pub struct JournalState {
@@ -30,9 +31,7 @@ struct Editor {
     id: ItemId,
     /// False for a new entry until its first words are written (then it is created).
     created: bool,
-    text: String,
-    /// What the document will hold once our sent splices are applied.
-    expected: String,
+    text: SpliceBuffer,
     date: String,
     mood: Option<u8>,
     tags: String,
@@ -58,11 +57,11 @@ fn parse_tags(s: &str) -> Vec<String> {
 impl Editor {
     fn new_entry() -> Editor {
         let date = today_local().format("%Y-%m-%d").to_string();
+        let id = ItemId::random();
         Editor {
-            id: ItemId::random(),
+            text: SpliceBuffer::new(text_id(&id), ""),
+            id,
             created: false,
-            text: String::new(),
-            expected: String::new(),
             date: date.clone(),
             mood: None,
             tags: String::new(),
@@ -80,8 +79,7 @@ impl Editor {
         Editor {
             id: e.id.clone(),
             created: true,
-            text: e.text.clone(),
-            expected: e.text.clone(),
+            text: SpliceBuffer::new(text_id(&e.id), &e.text),
             date: e.date.clone(),
             mood: e.mood,
             tags: e.tags.join(", "),
@@ -93,10 +91,6 @@ impl Editor {
                 prompt: e.prompt.clone(),
             },
         }
-    }
-
-    fn text_id(&self) -> Id {
-        Id::unique(("journal_text", &self.id))
     }
 
     /// The metadata in the fields, or None while the date is not a valid `YYYY-MM-DD`.
@@ -131,7 +125,7 @@ impl Editor {
     /// The text box changed: create the entry with its first words, or send the one splice.
     fn push_text(&mut self, f: &Frame<'_>) {
         if !self.created {
-            if self.text.trim().is_empty() {
+            if self.text.text().trim().is_empty() {
                 return;
             }
             let meta = self.meta().unwrap_or_else(|| self.sent_meta.clone());
@@ -140,36 +134,47 @@ impl Editor {
                 date: meta.date.clone(),
                 mood: meta.mood,
                 tags: meta.tags.clone(),
-                text: self.text.clone(),
+                text: self.text.text().to_owned(),
                 prompt: meta.prompt.clone(),
             });
             self.sent_meta = meta;
             self.created = true;
-            self.expected = self.text.clone();
+            self.text.mark_sent();
             return;
         }
-        if let Some(s) = splice_between(&self.expected, &self.text) {
+        if let Some(s) = self.text.take_splice() {
             f.handle.send(Command::SpliceJournalText {
                 id: self.id.clone(),
                 pos: s.pos,
                 delete: s.delete,
                 insert: s.insert,
             });
-            self.expected = self.text.clone();
         }
     }
 }
 
-impl JournalState {
-    /// Leaving the screen: metadata typed but not yet sent goes out now.
-    pub fn leave(&mut self, f: &Frame<'_>) {
+fn text_id(entry: &ItemId) -> Id {
+    Id::unique(("journal_text", entry))
+}
+
+impl Page for JournalState {
+    fn show(&mut self, ui: &mut Ui, _shared: &mut Shared, f: &Frame<'_>) {
+        show(ui, self, f);
+    }
+
+    /// Metadata typed but not yet sent goes out now.
+    fn leave(&mut self, f: &Frame<'_>) {
         if let Some(ed) = &mut self.editor {
             ed.push_meta(f);
         }
     }
+
+    fn dialogs(&mut self, ctx: &egui::Context, f: &Frame<'_>) {
+        dialogs(ctx, self, f);
+    }
 }
 
-pub fn show(ui: &mut Ui, st: &mut JournalState, f: &Frame<'_>) {
+fn show(ui: &mut Ui, st: &mut JournalState, f: &Frame<'_>) {
     if st.editor.is_some() {
         editor(ui, st, f);
     } else {
@@ -327,12 +332,7 @@ fn editor(ui: &mut Ui, st: &mut JournalState, f: &Frame<'_>) {
     // is the truth. Only judged once the worker has applied everything we sent.
     if f.caught_up && ed.created {
         match entry {
-            Some(e) if e.text != ed.expected => {
-                widgets::keep_cursor(ui.ctx(), ed.text_id(), &ed.text, &e.text);
-                ed.text = e.text.clone();
-                ed.expected = e.text.clone();
-            }
-            Some(_) => {}
+            Some(e) => ed.text.follow(ui.ctx(), &e.text, true),
             None => {
                 // Deleted (here or on another device).
                 st.editor = None;
@@ -456,16 +456,9 @@ fn editor(ui: &mut Ui, st: &mut JournalState, f: &Frame<'_>) {
         );
     }
     let l = ui.label(RichText::new("Your entry").strong());
-    let text_id = ed.text_id();
-    let r = ui
-        .add(
-            egui::TextEdit::multiline(&mut ed.text)
-                .id(text_id)
-                .desired_rows(10)
-                .desired_width(f32::INFINITY)
-                .hint_text("Write whatever is true for you today."),
-        )
-        .labelled_by(l.id);
+    let r = ed
+        .text
+        .show(ui, l.id, 10, "Write whatever is true for you today.");
     if r.changed() {
         ed.push_text(f);
     }
@@ -489,7 +482,7 @@ fn editor(ui: &mut Ui, st: &mut JournalState, f: &Frame<'_>) {
                 st.share = Some(Preview {
                     id: ed.id.clone(),
                     meta: ed.sent_meta.clone(),
-                    text: ed.expected.clone(),
+                    text: ed.text.sent().to_owned(),
                 });
             }
             if ui.button("Delete…").clicked() {
@@ -505,9 +498,8 @@ fn editor(ui: &mut Ui, st: &mut JournalState, f: &Frame<'_>) {
     }
 }
 
-/// Roomier than the default popup frame: these dialogs are read carefully.
 /// The share and delete confirmations, drawn above everything else.
-pub fn dialogs(ctx: &egui::Context, st: &mut JournalState, f: &Frame<'_>) {
+fn dialogs(ctx: &egui::Context, st: &mut JournalState, f: &Frame<'_>) {
     let partner = f.partner();
     if let Some(p) = &st.share {
         let mut close = false;

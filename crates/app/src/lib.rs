@@ -2,52 +2,35 @@
 //!
 //! The UI never touches the documents. Each frame it reads the newest [`Snapshot`] and turns what
 //! the person does into [`kintsugi_core::Command`]s sent to the worker. Text boxes keep their own
-//! buffers (view state) and send only the splice that changed them.
+//! buffers (view state) and send only the splice that changed them ([`text_buffer`]).
+//!
+//! Screens are listed once, in [`screens::SCREENS`]; [`nav`] draws them grouped, as a sidebar
+//! or, on a phone-sized window, behind one menu button.
 
 mod agreement;
 mod checkin;
 mod devices;
+mod icons;
 mod journal;
+mod nav;
+mod pairing;
+mod screens;
 mod settings;
 mod setup;
 mod status;
+mod text_buffer;
 mod widgets;
+mod window;
 
 use std::sync::Arc;
 
 use egui::{RichText, Ui};
-use kintsugi_core::View;
+use kintsugi_core::{Timestamp, View};
 use kintsugi_service::{Handle, SaveState, Snapshot};
 
-/// One of the main screens.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Screen {
-    Journal,
-    Agreement,
-    CheckIn,
-    Devices,
-    Settings,
-}
+use crate::screens::{Page, SCREENS};
 
-impl Screen {
-    const ALL: [Screen; 5] = [
-        Screen::Journal,
-        Screen::Agreement,
-        Screen::CheckIn,
-        Screen::Devices,
-        Screen::Settings,
-    ];
-
-    fn label(self) -> &'static str {
-        match self {
-            Screen::Journal => "Journal",
-            Screen::Agreement => "Our agreement",
-            Screen::CheckIn => "Check-in",
-            Screen::Devices => "Partner & devices",
-            Screen::Settings => "Settings",
-        }
-    }
-}
+pub use window::{WindowError, check_display, run};
 
 /// What every screen reads in one frame: the worker handle and the snapshot being drawn.
 pub(crate) struct Frame<'a> {
@@ -57,6 +40,10 @@ pub(crate) struct Frame<'a> {
     /// True when the worker has applied every command this window sent. Only then may a
     /// difference between a text buffer and the document be taken as someone else's edit.
     pub caught_up: bool,
+    /// The time this frame is drawn at, for "5 minutes ago".
+    pub now: Timestamp,
+    /// Where the data lives, shown in Settings for support.
+    pub data_dir_label: &'a str,
 }
 
 impl Frame<'_> {
@@ -68,18 +55,31 @@ impl Frame<'_> {
             self.view.partner_name.clone()
         }
     }
+
+    /// The message of a refused request, if it is the one numbered `sent`.
+    pub fn refusal(&self, sent: Option<u64>) -> Option<&str> {
+        match (&self.snap.last_error, sent) {
+            (Some((n, msg)), Some(s)) if *n == s => Some(msg.as_str()),
+            _ => None,
+        }
+    }
+}
+
+/// View state that more than one screen (or the window around them) works on.
+#[derive(Default)]
+pub(crate) struct Shared {
+    pub pairing: pairing::PairingState,
 }
 
 /// The Kintsugi window (an [`eframe::App`]).
 pub struct KintsugiApp {
     handle: Handle,
-    screen: Screen,
+    /// Index into [`SCREENS`] of the screen shown.
+    current: usize,
+    /// Each screen's view state, in the order of [`SCREENS`].
+    pages: Vec<Box<dyn Page>>,
+    shared: Shared,
     setup: setup::SetupState,
-    journal: journal::JournalState,
-    agreement: agreement::AgreementState,
-    checkin: checkin::CheckinState,
-    devices: devices::DevicesState,
-    settings: settings::SettingsState,
     /// Where the data lives, shown in Settings for support.
     data_dir_label: String,
     /// Refused commands up to this count were dismissed by the person.
@@ -95,13 +95,10 @@ impl KintsugiApp {
     pub fn new(handle: Handle) -> Self {
         KintsugiApp {
             handle,
-            screen: Screen::Journal,
+            current: screens::start_index(SCREENS),
+            pages: SCREENS.iter().map(|s| (s.page)()).collect(),
+            shared: Shared::default(),
             setup: Default::default(),
-            journal: Default::default(),
-            agreement: Default::default(),
-            checkin: Default::default(),
-            devices: Default::default(),
-            settings: Default::default(),
             data_dir_label: String::new(),
             dismissed_error: 0,
             dismissed_unreadable: false,
@@ -116,9 +113,9 @@ impl KintsugiApp {
         self
     }
 
-    /// The screen being shown.
-    pub fn screen(&self) -> Screen {
-        self.screen
+    /// The label of the screen being shown (as on its navigation button).
+    pub fn screen(&self) -> &'static str {
+        SCREENS[self.current].label
     }
 
     /// The worker handle this window sends to.
@@ -138,26 +135,28 @@ impl KintsugiApp {
         let snap: Arc<Snapshot> = self.handle.snapshot();
         // A clone (a few Arcs) so the screens' state can be borrowed mutably beside it.
         let handle = self.handle.clone();
+        let data_dir_label = self.data_dir_label.clone();
         let f = Frame {
             handle: &handle,
             snap: &snap,
             view: &snap.view,
             caught_up: snap.processed >= self.handle.sent(),
+            now: widgets::now_ms(),
+            data_dir_label: &data_dir_label,
         };
 
         if !f.view.is_set_up() {
             egui::CentralPanel::default().show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     widgets::readable_column(ui, |ui| {
-                        setup::show(ui, &mut self.setup, &mut self.devices, &f)
+                        setup::show(ui, &mut self.setup, &mut self.shared.pairing, &f)
                     });
                 });
             });
-            devices::unpair_dialog(ui.ctx(), &mut self.devices, &f);
+            pairing::unpair_dialog(ui.ctx(), &mut self.shared.pairing, &f);
             return;
         }
 
-        let now = widgets::now_ms();
         if !f.snap.sync.peers.is_empty() {
             // "synced 2 min ago" and reachability must not go stale while the window sits open.
             ui.ctx()
@@ -169,16 +168,14 @@ impl KintsugiApp {
             egui::Panel::top("nav_top")
                 .frame(egui::Frame::side_top_panel(ui.style()).inner_margin(10))
                 .show(ui, |ui| {
-                    // No app title here: on a phone-width window the places must fit in little room.
-                    ui.horizontal_wrapped(|ui| {
-                        go_to = nav_buttons(ui, self.screen);
-                    });
+                    // No app title here: on a phone-width window every line of height counts.
+                    go_to = nav::compact(ui, SCREENS, self.current);
                     ui.horizontal_wrapped(|ui| {
                         save_status(ui, &f.snap.save);
                         ui.weak("·");
                         ui.weak("Private journal stays on this device");
                     });
-                    status::compact(ui, &f, now);
+                    status::compact(ui, &f, f.now);
                 });
         } else {
             egui::Panel::left("nav_side")
@@ -187,14 +184,20 @@ impl KintsugiApp {
                 .frame(egui::Frame::side_top_panel(ui.style()).inner_margin(16))
                 .show(ui, |ui| {
                     ui.label(RichText::new("Kintsugi").size(22.0).strong());
-                    ui.add_space(16.0);
-                    ui.with_layout(egui::Layout::top_down_justified(egui::Align::Min), |ui| {
-                        go_to = nav_buttons(ui, self.screen);
-                    });
-                    ui.add_space(12.0);
-                    ui.separator();
-                    ui.add_space(4.0);
-                    status::sidebar(ui, &f, now);
+                    ui.add_space(10.0);
+                    // Scrolls on its own once there are more places than the window is tall,
+                    // leaving the save status pinned at the bottom.
+                    egui::ScrollArea::vertical()
+                        .id_salt("nav_side_scroll")
+                        .auto_shrink([false, true])
+                        .max_height((ui.available_height() - 64.0).max(120.0))
+                        .show(ui, |ui| {
+                            go_to = nav::sidebar(ui, SCREENS, self.current);
+                            ui.add_space(12.0);
+                            ui.separator();
+                            ui.add_space(4.0);
+                            status::sidebar(ui, &f, f.now);
+                        });
                     ui.with_layout(egui::Layout::bottom_up(egui::Align::Min), |ui| {
                         ui.add_space(4.0);
                         ui.weak("Private journal stays\non this device");
@@ -202,42 +205,31 @@ impl KintsugiApp {
                     });
                 });
         }
-        if let Some(screen) = go_to
-            && screen != self.screen
+        if let Some(i) = go_to
+            && i != self.current
         {
             // Whatever was being typed is saved now rather than after the typing pause.
-            self.journal.leave(&f);
-            self.settings.leave();
+            self.pages[self.current].leave(&f);
             self.handle.flush();
-            self.screen = screen;
+            self.current = i;
         }
 
         egui::CentralPanel::default().show(ui, |ui| {
             // One scroll position per screen: switching screens starts at the top of the new one.
             egui::ScrollArea::vertical()
-                .id_salt(self.screen.label())
+                .id_salt(SCREENS[self.current].label)
                 .auto_shrink([false, false])
                 .show(ui, |ui| {
                     widgets::readable_column(ui, |ui| {
                         ui.add_space(8.0);
                         self.notices(ui, &f);
-                        match self.screen {
-                            Screen::Journal => journal::show(ui, &mut self.journal, &f),
-                            Screen::Agreement => agreement::show(ui, &mut self.agreement, &f),
-                            Screen::CheckIn => checkin::show(ui, &mut self.checkin, &f),
-                            Screen::Devices => devices::show(ui, &mut self.devices, &f, now),
-                            Screen::Settings => {
-                                settings::show(ui, &mut self.settings, &f, &self.data_dir_label)
-                            }
-                        }
+                        self.pages[self.current].show(ui, &mut self.shared, &f);
                         ui.add_space(24.0);
                     });
                 });
         });
-        if self.screen == Screen::Journal {
-            journal::dialogs(ui.ctx(), &mut self.journal, &f);
-        }
-        devices::unpair_dialog(ui.ctx(), &mut self.devices, &f);
+        self.pages[self.current].dialogs(ui.ctx(), &f);
+        pairing::unpair_dialog(ui.ctx(), &mut self.shared.pairing, &f);
     }
 
     /// Notices above every screen: a refused change, unreadable items, a sync warning, and the
@@ -245,11 +237,10 @@ impl KintsugiApp {
     fn notices(&mut self, ui: &mut Ui, f: &Frame<'_>) {
         // Refusals a screen shows next to its own controls are not repeated up here.
         let claimed: Vec<u64> = self
-            .devices
-            .claimed()
-            .into_iter()
-            .chain(self.settings.claimed())
-            .flatten()
+            .pages
+            .iter()
+            .flat_map(|p| p.claimed())
+            .chain(self.shared.pairing.join.sent)
             .collect();
         if let Some((n, _)) = &f.snap.last_error
             && claimed.contains(n)
@@ -274,9 +265,8 @@ impl KintsugiApp {
             });
             ui.add_space(8.0);
         }
-        // The devices screen shows the outcome in its own place.
-        if f.snap.sync.outcome.is_some() && self.screen != Screen::Devices {
-            devices::outcome_card(ui, &mut self.devices, f);
+        if f.snap.sync.outcome.is_some() && !self.pages[self.current].shows_pairing_outcome() {
+            pairing::outcome_card(ui, &mut self.shared.pairing, f);
             ui.add_space(8.0);
         }
     }
@@ -296,17 +286,29 @@ fn notices(ui: &mut Ui, dismissed_error: &mut u64, dismissed_unreadable: &mut bo
         });
         ui.add_space(8.0);
     }
+    let (newer, damaged): (Vec<_>, Vec<_>) = f.view.errors.iter().partition(|e| e.newer);
     if !f.view.errors.is_empty() && !*dismissed_unreadable {
         widgets::card(ui, |ui| {
-            ui.label(
-                RichText::new(format!(
-                    "{} item(s) could not be read and are not shown. Nothing was changed.",
-                    f.view.errors.len()
-                ))
-                .color(warn),
-            );
+            // Written by a newer Kintsugi is not damage: it is kept and travels on untouched.
+            if !newer.is_empty() {
+                ui.label(format!(
+                    "{} item(s) were updated on your partner's device or another of yours by a \
+                     newer Kintsugi. Update Kintsugi to see this; until then they are kept as \
+                     they are.",
+                    newer.len()
+                ));
+            }
+            if !damaged.is_empty() {
+                ui.label(
+                    RichText::new(format!(
+                        "{} item(s) could not be read and are not shown. Nothing was changed.",
+                        damaged.len()
+                    ))
+                    .color(warn),
+                );
+            }
             egui::CollapsingHeader::new("Details").show(ui, |ui| {
-                for e in &f.view.errors {
+                for e in newer.iter().chain(&damaged) {
                     ui.weak(e.to_string());
                 }
             });
@@ -316,17 +318,6 @@ fn notices(ui: &mut Ui, dismissed_error: &mut u64, dismissed_unreadable: &mut bo
         });
         ui.add_space(8.0);
     }
-}
-
-fn nav_buttons(ui: &mut Ui, current: Screen) -> Option<Screen> {
-    let mut go = None;
-    for s in Screen::ALL {
-        let r = ui.selectable_label(current == s, RichText::new(s.label()).size(16.0));
-        if r.clicked() {
-            go = Some(s);
-        }
-    }
-    go
 }
 
 fn save_status(ui: &mut Ui, save: &SaveState) {
@@ -383,38 +374,4 @@ impl eframe::App for KintsugiApp {
         self.handle.flush();
         self.handle.shutdown();
     }
-}
-
-/// Opens the native window "Kintsugi" and runs it until closed; then saves and stops the worker.
-/// `data_dir_label` is shown in the window title so two instances can be told apart.
-pub fn run(handle: Handle, data_dir_label: &str) -> eframe::Result<()> {
-    let title = if data_dir_label.is_empty() {
-        "Kintsugi".to_owned()
-    } else {
-        format!("Kintsugi — {data_dir_label}")
-    };
-    let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title(title)
-            .with_app_id("kintsugi")
-            .with_inner_size([1000.0, 720.0])
-            .with_min_inner_size([360.0, 480.0]),
-        ..Default::default()
-    };
-    let closing = handle.clone();
-    let label = data_dir_label.to_owned();
-    let result = eframe::run_native(
-        "Kintsugi",
-        options,
-        Box::new(move |_cc| {
-            Ok(Box::new(
-                KintsugiApp::new(handle).with_data_dir_label(label),
-            ))
-        }),
-    );
-    // on_exit already did this on a normal close; repeating it is harmless and covers the
-    // paths where the window could not be created at all.
-    closing.flush();
-    closing.shutdown();
-    result
 }

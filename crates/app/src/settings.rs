@@ -4,9 +4,9 @@ use egui::{RichText, Ui};
 use kintsugi_core::Command;
 use kintsugi_service::{NetRequest, NetworkSettings};
 
-use crate::Frame;
-use crate::devices::refusal;
+use crate::screens::Page;
 use crate::widgets::card;
+use crate::{Frame, Shared};
 
 #[derive(Default)]
 pub struct SettingsState {
@@ -23,17 +23,25 @@ pub struct SettingsState {
     net_problem: Option<String>,
 }
 
-impl SettingsState {
-    /// Requests whose refusal this screen shows in place.
-    pub fn claimed(&self) -> [Option<u64>; 2] {
-        [self.names_sent, self.net_sent]
+impl Page for SettingsState {
+    fn show(&mut self, ui: &mut Ui, _shared: &mut Shared, f: &Frame<'_>) {
+        show(ui, self, f);
     }
 
-    /// Called when the screen is left: it reloads from the documents next time.
-    pub fn leave(&mut self) {
+    /// It reloads from the documents next time.
+    fn leave(&mut self, _f: &Frame<'_>) {
         *self = SettingsState::default();
     }
 
+    fn claimed(&self) -> Vec<u64> {
+        [self.names_sent, self.net_sent]
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+}
+
+impl SettingsState {
     fn load(&mut self, f: &Frame<'_>) {
         let s = &f.snap.sync.settings;
         self.my_name = f.view.my_name.clone();
@@ -57,7 +65,7 @@ fn answer(ui: &mut Ui, f: &Frame<'_>, sent: Option<u64>, unchanged: bool, done: 
     let Some(n) = sent else { return };
     if f.snap.processed < n {
         ui.spinner();
-    } else if let Some(msg) = refusal(f, sent) {
+    } else if let Some(msg) = f.refusal(sent) {
         let warn = ui.visuals().warn_fg_color;
         ui.label(RichText::new(format!("Not changed: {msg}.")).color(warn));
     } else if unchanged {
@@ -65,7 +73,7 @@ fn answer(ui: &mut Ui, f: &Frame<'_>, sent: Option<u64>, unchanged: bool, done: 
     }
 }
 
-pub fn show(ui: &mut Ui, st: &mut SettingsState, f: &Frame<'_>, data_dir_label: &str) {
+fn show(ui: &mut Ui, st: &mut SettingsState, f: &Frame<'_>) {
     if !st.loaded {
         st.load(f);
     }
@@ -180,8 +188,8 @@ pub fn show(ui: &mut Ui, st: &mut SettingsState, f: &Frame<'_>, data_dir_label: 
         } else {
             ui.label(format!("Device id: {}", &id[..id.len().min(8)]));
         }
-        if !data_dir_label.is_empty() {
-            ui.label(format!("Data folder: {data_dir_label}"));
+        if !f.data_dir_label.is_empty() {
+            ui.label(format!("Data folder: {}", f.data_dir_label));
         }
         ui.weak("These help when asking for support. Neither reveals anything you wrote.");
     });

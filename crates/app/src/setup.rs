@@ -4,7 +4,7 @@ use egui::{RichText, Ui};
 use kintsugi_core::Command;
 
 use crate::Frame;
-use crate::devices::{self, DevicesState};
+use crate::pairing::{self, PairingState};
 use crate::widgets::card;
 
 #[derive(Default)]
@@ -15,7 +15,7 @@ pub struct SetupState {
     sent_at: Option<u64>,
 }
 
-pub fn show(ui: &mut Ui, st: &mut SetupState, dev: &mut DevicesState, f: &Frame<'_>) {
+pub fn show(ui: &mut Ui, st: &mut SetupState, pairing: &mut PairingState, f: &Frame<'_>) {
     ui.add_space(32.0);
     ui.heading(RichText::new("Welcome to Kintsugi").size(28.0));
     ui.add_space(8.0);
@@ -74,9 +74,9 @@ pub fn show(ui: &mut Ui, st: &mut SetupState, dev: &mut DevicesState, f: &Frame<
              the code here. Your names, your journal and everything shared come over from it.",
         );
         if f.snap.sync.outcome.is_some() {
-            devices::outcome_card(ui, dev, f);
+            pairing::outcome_card(ui, pairing, f);
         }
-        devices::join_box(ui, &mut dev.join, f);
+        pairing::join_box(ui, &mut pairing.join, f);
         if matches!(
             f.snap.sync.outcome,
             Some(kintsugi_service::PairingOutcome::Paired { .. })

@@ -1,10 +1,7 @@
-//! Small shared pieces: scales and their words, readable column, times, text-box helpers.
+//! Small shared pieces: scales and their words, readable column, cards, times.
 
-use egui::text::CCursor;
-use egui::text_selection::CCursorRange;
-use egui::widgets::text_edit::TextEditState;
-use egui::{Id, RichText, Ui};
-use kintsugi_core::{Timestamp, splice_between};
+use egui::{RichText, Ui};
+use kintsugi_core::Timestamp;
 
 /// Widest the text column grows: long lines are hard to read, especially when upset.
 pub const READABLE_WIDTH: f32 = 720.0;
@@ -243,37 +240,6 @@ pub fn first_line(text: &str, max_chars: usize) -> String {
     } else {
         line.to_owned()
     }
-}
-
-/// After the text of box `id` was replaced from `old` to `new` by someone else's edit, moves the
-/// cursor so it stays next to the same words instead of jumping.
-pub fn keep_cursor(ctx: &egui::Context, id: Id, old: &str, new: &str) {
-    let Some(splice) = splice_between(old, new) else {
-        return;
-    };
-    let Some(mut state) = TextEditState::load(ctx, id) else {
-        return;
-    };
-    let Some(range) = state.cursor.char_range() else {
-        return;
-    };
-    let inserted = splice.insert.chars().count();
-    let map = |i: usize| {
-        if i <= splice.pos {
-            i
-        } else if i >= splice.pos + splice.delete {
-            i - splice.delete + inserted
-        } else {
-            splice.pos + inserted
-        }
-    };
-    let sec = map(range.secondary.index.0);
-    let prim = map(range.primary.index.0);
-    state.cursor.set_char_range(Some(CCursorRange::two(
-        CCursor::new(sec),
-        CCursor::new(prim),
-    )));
-    state.store(ctx, id);
 }
 
 /// Milliseconds since the epoch, for "5 minutes ago".

@@ -4,8 +4,8 @@ use egui::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use kintsugi_app::KintsugiApp;
-use kintsugi_core::{Command, DailyAnswers, DocKind, section_templates, today_local};
-use kintsugi_service::spawn;
+use kintsugi_core::{Command, DailyAnswers, DocKind, section_templates};
+use kintsugi_service::{spawn, today_local};
 
 mod common;
 use common::{click, harness, settle, type_into, vault};
@@ -353,6 +353,41 @@ fn narrow_window_has_a_top_bar_and_works() {
     click(&mut h, "Check-in");
     assert!(
         h.query_by_role_and_label(Role::Button, "Save check-in")
+            .is_some()
+    );
+    handle.shutdown();
+}
+
+/// Something a newer Kintsugi wrote is kept and explained, apart from items that are damaged.
+#[test]
+fn items_from_a_newer_version_are_explained_not_called_damaged() {
+    use kintsugi_core::automerge::transaction::Transactable;
+    use kintsugi_core::automerge::{ObjType, ROOT, ReadDoc};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut v = vault(dir.path(), Some(("Sam", "Alex")));
+    let doc = v.model_mut().doc_mut(DocKind::Couple);
+    let (_, wins) = doc.get(ROOT, "wins").unwrap().unwrap();
+    let future = doc.put_object(&wins, "w-future", ObjType::Map).unwrap();
+    doc.put(&future, "v", 99).unwrap();
+    doc.put(&wins, "w-broken", "not a map").unwrap();
+    doc.commit();
+    v.mark_changed();
+    v.save(2).unwrap();
+
+    let handle = spawn(v);
+    let mut h = harness(handle.clone(), 1000.0);
+    h.run();
+    assert!(
+        h.query_by_label_contains("1 item(s) were updated on your partner's device")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label_contains("Update Kintsugi to see this")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label_contains("1 item(s) could not be read")
             .is_some()
     );
     handle.shutdown();

@@ -70,8 +70,15 @@ pub fn set_text(h: &mut Harness<'_, KintsugiApp>, label: &str, text: &str) {
     settle(h);
 }
 
-/// Clicks a button, scrolled into view first, without waiting for the worker.
+/// Clicks a button, scrolled into view first, without waiting for the worker. On a narrow
+/// window the screens sit behind the "Menu" button, which is opened first.
 pub fn press(h: &mut Harness<'_, KintsugiApp>, label: &str) {
+    if h.query_by_role_and_label(Role::Button, label).is_none()
+        && h.query_by_role_and_label(Role::Button, "Menu").is_some()
+    {
+        h.get_by_role_and_label(Role::Button, "Menu").click();
+        h.run();
+    }
     h.get_by_role_and_label(Role::Button, label).scroll_to_me();
     h.run();
     h.get_by_role_and_label(Role::Button, label).click();

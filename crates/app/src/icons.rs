@@ -1,0 +1,88 @@
+//! Small line icons for the navigation, painted rather than taken from a font: the bundled fonts have no symbols, and a missing glyph must never cost a frame.
+
+use egui::{Color32, Pos2, Rect, Stroke, Ui, pos2, vec2};
+
+/// Paints one icon into `rect` (square) in `color`, the colour of the text beside it.
+pub type Icon = fn(&egui::Painter, Rect, Color32);
+
+/// The side of an icon, a little smaller than a line of navigation text.
+pub const SIZE: f32 = 16.0;
+
+/// An icon as an atom to put before a button's words.
+pub fn atom(icon: Icon) -> egui::Atom<'static> {
+    egui::Atom::paint(
+        vec2(SIZE, SIZE),
+        move |ui: &Ui, args: egui::AtomPaintArgs| {
+            icon(ui.painter(), args.rect, args.fallback_text_color);
+        },
+    )
+}
+
+fn stroke(color: Color32) -> Stroke {
+    Stroke::new(1.4, color)
+}
+
+/// Maps (0..1, 0..1) onto the icon's square.
+fn at(r: Rect, x: f32, y: f32) -> Pos2 {
+    pos2(r.left() + x * r.width(), r.top() + y * r.height())
+}
+
+fn line(p: &egui::Painter, r: Rect, c: Color32, a: (f32, f32), b: (f32, f32)) {
+    p.line_segment([at(r, a.0, a.1), at(r, b.0, b.1)], stroke(c));
+}
+
+fn outline(p: &egui::Painter, r: Rect, c: Color32, min: (f32, f32), max: (f32, f32)) {
+    p.rect_stroke(
+        Rect::from_min_max(at(r, min.0, min.1), at(r, max.0, max.1)),
+        2,
+        stroke(c),
+        egui::StrokeKind::Middle,
+    );
+}
+
+/// A page with lines of writing: the agreement.
+pub fn agreement(p: &egui::Painter, r: Rect, c: Color32) {
+    outline(p, r, c, (0.2, 0.06), (0.8, 0.94));
+    for y in [0.3, 0.48, 0.66] {
+        line(p, r, c, (0.33, y), (0.67, y));
+    }
+}
+
+/// A circle with a tick: the daily check-in.
+pub fn check_in(p: &egui::Painter, r: Rect, c: Color32) {
+    p.circle_stroke(r.center(), r.width() * 0.42, stroke(c));
+    p.line(
+        vec![at(r, 0.3, 0.52), at(r, 0.45, 0.66), at(r, 0.71, 0.36)],
+        stroke(c),
+    );
+}
+
+/// A closed book with its spine: the journal.
+pub fn journal(p: &egui::Painter, r: Rect, c: Color32) {
+    outline(p, r, c, (0.18, 0.06), (0.82, 0.94));
+    line(p, r, c, (0.34, 0.06), (0.34, 0.94));
+    line(p, r, c, (0.48, 0.3), (0.7, 0.3));
+}
+
+/// Two phones side by side: partner and devices.
+pub fn devices(p: &egui::Painter, r: Rect, c: Color32) {
+    outline(p, r, c, (0.06, 0.2), (0.42, 0.88));
+    outline(p, r, c, (0.58, 0.12), (0.94, 0.8));
+    line(p, r, c, (0.2, 0.76), (0.28, 0.76));
+    line(p, r, c, (0.72, 0.68), (0.8, 0.68));
+}
+
+/// Two sliders: settings.
+pub fn settings(p: &egui::Painter, r: Rect, c: Color32) {
+    for (y, knob) in [(0.32, 0.35), (0.68, 0.65)] {
+        line(p, r, c, (0.08, y), (0.92, y));
+        p.circle_filled(at(r, knob, y), r.width() * 0.12, c);
+    }
+}
+
+/// Three lines: the compact window's menu.
+pub fn menu(p: &egui::Painter, r: Rect, c: Color32) {
+    for y in [0.25, 0.5, 0.75] {
+        line(p, r, c, (0.1, y), (0.9, y));
+    }
+}

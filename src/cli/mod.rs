@@ -1,0 +1,218 @@
+//! Command-line interface over the same engine as the window: arguments and dispatch; each subcommand group lives in its own file.
+
+mod agreement;
+mod checkin;
+mod devices;
+mod doc;
+mod export;
+mod journal;
+mod window;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use kintsugi_core::{Command, View};
+use kintsugi_service::{FILE_NAME, NetOptions, Vault, now_ms, resolve_data_dir};
+
+use agreement::AgreementCmd;
+use checkin::CheckinCmd;
+use devices::{PairCmd, PeersCmd};
+use doc::DocCmd;
+use export::ExportArgs;
+use journal::JournalCmd;
+
+/// Kintsugi: a private journal and shared space for two partners rebuilding trust.
+///
+/// With no command, opens the window. Every command works offline on this device's data.
+#[derive(Parser, Debug)]
+#[command(name = "kintsugi", version)]
+pub struct Args {
+    /// Data directory (default: the OS data directory; or KINTSUGI_DATA_DIR).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Set up this device: your name and the name you use for your partner.
+    Init {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        partner: String,
+    },
+    /// Your private journal.
+    #[command(subcommand)]
+    Journal(JournalCmd),
+    /// The agreement you write together.
+    #[command(subcommand)]
+    Agreement(AgreementCmd),
+    /// Daily check-ins.
+    #[command(subcommand)]
+    Checkin(CheckinCmd),
+    /// Export to JSON or Markdown (to stdout, or a file with -o).
+    Export(ExportArgs),
+    /// Raw automerge documents.
+    #[command(subcommand)]
+    Doc(DocCmd),
+    /// Pair with your partner's device, or with another device of your own.
+    #[command(subcommand)]
+    Pair(PairCmd),
+    /// Paired devices.
+    #[command(subcommand)]
+    Peers(PeersCmd),
+    /// Forget a paired device (its id, or the first digits of it). Your data stays.
+    Unpair { peer: String },
+    /// Sync with paired devices: until converged with every paired device (--once), or forever.
+    Sync {
+        #[arg(long)]
+        once: bool,
+        /// Give up after this many seconds (default with --once: 60).
+        #[arg(long, value_name = "SECS")]
+        timeout: Option<u64>,
+    },
+    /// Paired devices, when each last synced, and whether local changes are waiting.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Prints a clap error as one line (help and version print in full) and picks the exit code.
+pub fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            ExitCode::from(2)
+        }
+        _ => {
+            let text = e.to_string();
+            let line = text.lines().next().unwrap_or("invalid arguments");
+            let line = line.trim_start_matches("error: ");
+            eprintln!("kintsugi: {line} (see kintsugi --help)");
+            ExitCode::from(2)
+        }
+    }
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let dir = resolve_data_dir(args.data_dir.as_deref())?;
+    let cmd = match args.command {
+        None => return window::run(&dir),
+        Some(Cmd::Init { name, partner }) => return init(&dir, name, partner),
+        // A second own device joins before it is set up: it takes the inviter's identity.
+        Some(Cmd::Pair(PairCmd::Join { code, timeout })) => {
+            return devices::pair_join(&dir, &code, timeout);
+        }
+        Some(cmd) => cmd,
+    };
+    // Anything but init works on existing data only: a typo in --data-dir must not quietly
+    // create an empty second journal.
+    if !dir.join(FILE_NAME).exists() {
+        bail!(
+            "there is no Kintsugi data in {}; run `kintsugi init --name NAME --partner NAME` first",
+            dir.display()
+        );
+    }
+    let vault = Vault::open(&dir)?;
+    // A second own device is set up by what it receives; sync and pairing must work before.
+    let needs_setup = !matches!(
+        cmd,
+        Cmd::Sync { .. } | Cmd::Status { .. } | Cmd::Peers(_) | Cmd::Unpair { .. }
+    );
+    if needs_setup && !vault.view().is_set_up() {
+        bail!("this device is not set up yet; run `kintsugi init --name NAME --partner NAME`");
+    }
+    let out = &mut std::io::stdout().lock();
+    match cmd {
+        Cmd::Init { .. } | Cmd::Pair(PairCmd::Join { .. }) => unreachable!("handled above"),
+        Cmd::Journal(c) => journal::run(vault, c, out),
+        Cmd::Agreement(c) => agreement::run(vault, c, out),
+        Cmd::Checkin(c) => checkin::run(vault, c, out),
+        Cmd::Export(a) => export::run(vault, a, out),
+        Cmd::Doc(c) => doc::run(vault, c, out),
+        Cmd::Peers(c) => devices::peers(vault, c, out),
+        Cmd::Status { json } => devices::status(&dir, vault, json, out),
+        // These start the engine on the same data, which only one process may hold at a time.
+        Cmd::Pair(PairCmd::Invite {
+            own_device,
+            timeout,
+        }) => {
+            drop(vault);
+            devices::pair_invite(&dir, own_device, timeout)
+        }
+        Cmd::Unpair { peer } => {
+            drop(vault);
+            devices::unpair(&dir, &peer, out)
+        }
+        Cmd::Sync { once, timeout } => {
+            drop(vault);
+            devices::sync(&dir, once, timeout)
+        }
+    }
+}
+
+fn init(dir: &Path, name: String, partner: String) -> Result<()> {
+    let mut vault = Vault::open(dir)?;
+    vault.apply(
+        Command::SetUp {
+            my_name: name,
+            partner_name: partner,
+        },
+        now_ms(),
+    )?;
+    vault.save(now_ms())?;
+    println!("Kintsugi is set up in {}", dir.display());
+    Ok(())
+}
+
+/// Writes to `out` (stdout), or to the file `path`.
+fn write_output(out: &mut dyn Write, path: Option<&Path>, bytes: &[u8]) -> Result<()> {
+    match path {
+        None => out.write_all(bytes)?,
+        Some(p) => {
+            // Write beside the target and rename, so an interrupted export never leaves half a file
+            // where a good one was.
+            let tmp = p.with_extension("kintsugi-tmp");
+            std::fs::write(&tmp, bytes)
+                .with_context(|| format!("cannot write {}", tmp.display()))?;
+            std::fs::rename(&tmp, p).with_context(|| format!("cannot write {}", p.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn local_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|| "an unknown time".into())
+}
+
+/// Unreadable items are reported on stderr so a script's stdout stays clean.
+fn warn_errors(view: &View) {
+    for e in &view.errors {
+        if e.newer {
+            eprintln!("kintsugi: note: {e}");
+        } else {
+            eprintln!("kintsugi: warning: {e}");
+        }
+    }
+}
+
+fn net_options() -> Result<NetOptions> {
+    NetOptions::from_env().map_err(anyhow::Error::msg)
+}
