@@ -1,7 +1,7 @@
 //! "Partner & devices": paired devices, making a pairing code, joining with one, and what a pairing's outcome means.
 
 use egui::{RichText, Ui};
-use kintsugi_service::{InviteView, NetError, NetRequest, PairingFailure, PeerView};
+use kintsugi_service::{InviteView, NetError, NetRequest, PairingFailure, PeerView, Refusal};
 
 use crate::pairing::{self, Unpair};
 use crate::screens::Page;
@@ -75,14 +75,6 @@ fn explain(err: &NetError) -> (String, &'static str) {
         }
     };
     (what.to_owned(), next)
-}
-
-/// The refusal of the network request numbered `sent`, if that is the one the worker last refused.
-pub(crate) fn net_refusal<'a>(f: &'a Frame<'_>, sent: Option<u64>) -> Option<&'a NetError> {
-    match (&f.snap.last_net_error, sent) {
-        (Some((n, err)), Some(s)) if *n == s => Some(err),
-        _ => None,
-    }
 }
 
 fn warn_text(ui: &mut Ui, text: String) {
@@ -248,7 +240,7 @@ fn make_invite(ui: &mut Ui, st: &mut DevicesState, f: &Frame<'_>) {
             ui.spinner();
         }
     });
-    if let Some(err) = net_refusal(f, st.invite_sent) {
+    if let Some(err) = f.refusal(st.invite_sent).and_then(Refusal::net) {
         pairing_error(ui, err);
     }
 }

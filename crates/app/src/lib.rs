@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use egui::{RichText, Ui};
 use kintsugi_core::{Timestamp, View};
-use kintsugi_service::{Handle, SaveState, Snapshot};
+use kintsugi_service::{Handle, Refusal, SaveState, Snapshot};
 
 use crate::screens::{Page, SCREENS};
 
@@ -56,10 +56,10 @@ impl Frame<'_> {
         }
     }
 
-    /// The message of a refused request, if it is the one numbered `sent`.
-    pub fn refusal(&self, sent: Option<u64>) -> Option<&str> {
+    /// Why the request numbered `sent` was refused, if it is the one the worker last refused.
+    pub fn refusal(&self, sent: Option<u64>) -> Option<&Refusal> {
         match (&self.snap.last_error, sent) {
-            (Some((n, msg)), Some(s)) if *n == s => Some(msg.as_str()),
+            (Some((n, refusal)), Some(s)) if *n == s => Some(refusal),
             _ => None,
         }
     }

@@ -1,10 +1,10 @@
 //! Pairing widgets used wherever pairing happens: a code shown as text and QR, the box to enter one, the safety code to compare, and the unpair confirmation.
 
 use egui::{Id, RichText, Ui};
-use kintsugi_service::{NetRequest, PairingOutcome};
+use kintsugi_service::{NetRequest, PairingOutcome, Refusal};
 
 use crate::Frame;
-use crate::devices::{net_refusal, pairing_error};
+use crate::devices::pairing_error;
 use crate::widgets::{card, dialog_frame};
 
 /// The QR picture's side, quiet zone included.
@@ -210,7 +210,7 @@ pub fn join_box(ui: &mut Ui, st: &mut JoinState, f: &Frame<'_>) {
             ui.label("Connecting…");
         }
     });
-    if let Some(err) = net_refusal(f, st.sent) {
+    if let Some(err) = f.refusal(st.sent).and_then(Refusal::net) {
         pairing_error(ui, err);
     }
 }

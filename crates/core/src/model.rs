@@ -36,10 +36,6 @@ impl DocKind {
 pub enum CoreError {
     #[error("this is not a Kintsugi {expected} document")]
     WrongKind { expected: &'static str },
-    #[error(
-        "this {doc} document was written by a newer version of Kintsugi (schema {found}; this version reads {SCHEMA_VERSION}). Update Kintsugi to open it; nothing was changed"
-    )]
-    NewerSchema { doc: &'static str, found: u64 },
     #[error("the document could not be read: {0}")]
     Automerge(#[from] AutomergeError),
     /// The command itself is wrong (empty text, a mood of 9…): said to the person as is.

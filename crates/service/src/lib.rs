@@ -13,7 +13,7 @@ pub use kintsugi_store::{DATA_DIR_ENV, FILE_NAME, StoreError, resolve_data_dir};
 pub use kintsugi_sync::PairingFailure;
 pub use kintsugi_sync::transport::{endpoint_id_of, loopback_only_network};
 pub use peers::{
-    InviteView, NetError, NetworkSettings, PairingOutcome, PeerRecord, PeerView, SyncView,
+    InviteView, NetError, NetworkSettings, PairingOutcome, PeerRecord, PeerView, Refusal, SyncView,
 };
 pub use vault::{Vault, VaultError};
 pub use worker::{

@@ -137,6 +137,33 @@ impl fmt::Display for NetError {
     }
 }
 
+/// Why the worker did not do something it was sent, as the window and the CLI receive it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Refusal {
+    /// A command the documents refused (empty text, an unknown id…): its message is said as is.
+    Command(String),
+    /// A network request (pairing, settings), typed so the window can say what to do next.
+    Net(NetError),
+}
+
+impl Refusal {
+    pub fn net(&self) -> Option<&NetError> {
+        match self {
+            Refusal::Net(e) => Some(e),
+            Refusal::Command(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::Command(msg) => f.write_str(msg),
+            Refusal::Net(e) => e.fmt(f),
+        }
+    }
+}
+
 /// Network settings a person can change; all off by default.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct NetworkSettings {

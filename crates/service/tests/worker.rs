@@ -54,7 +54,8 @@ fn refused_commands_are_reported_and_change_nothing() {
         id: ItemId::random(),
     });
     assert!(handle.wait_saved(Duration::from_secs(10)));
-    let (at, msg) = handle.snapshot().last_error.clone().expect("reported");
+    let (at, refusal) = handle.snapshot().last_error.clone().expect("reported");
+    let msg = refusal.to_string();
     assert_eq!(at, 1);
     assert!(msg.contains("no journal entry"), "{msg}");
     handle.shutdown();

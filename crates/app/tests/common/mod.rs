@@ -31,10 +31,15 @@ pub fn vault(dir: &Path, names: Option<(&str, &str)>) -> Vault {
 }
 
 pub fn harness(handle: Handle, width: f32) -> Harness<'static, KintsugiApp> {
-    Harness::builder().with_size([width, 900.0]).build_ui_state(
-        |ui, app: &mut KintsugiApp| app.show(ui),
-        KintsugiApp::new(handle).with_data_dir_label("/tmp/kintsugi-test"),
-    )
+    // The worker asks for a repaint whenever a new snapshot lands, which can be during `run()`
+    // in a two-device test; a few spare steps keep that from failing a test that then settles.
+    Harness::builder()
+        .with_size([width, 900.0])
+        .with_max_steps(12)
+        .build_ui_state(
+            |ui, app: &mut KintsugiApp| app.show(ui),
+            KintsugiApp::new(handle).with_data_dir_label("/tmp/kintsugi-test"),
+        )
 }
 
 /// Lets the frame act on queued input, waits until the worker has saved every command, then

@@ -8,6 +8,7 @@ use kintsugi_sync::transport::StatusEvent;
 
 use super::{Request, SaveState, TYPING_MAX_BATCH, TYPING_PAUSE, Worker, lock};
 use crate::clock::now_ms;
+use crate::peers::Refusal;
 
 impl Worker {
     pub(super) fn run(mut self, rx: Receiver<Request>) {
@@ -51,15 +52,15 @@ impl Worker {
                                 // The message can quote what the person typed: it goes to
                                 // the window, never to the log.
                                 tracing::info!("a command was refused");
-                                self.last_error = Some((self.processed, e.to_string()));
+                                self.last_error =
+                                    Some((self.processed, Refusal::Command(e.to_string())));
                             }
                         }
                     }
                     Ok(Request::Net(req)) => {
                         self.processed += 1;
                         if let Err(e) = self.net_request(req) {
-                            self.last_error = Some((self.processed, e.message.clone()));
-                            self.last_net_error = Some((self.processed, e));
+                            self.last_error = Some((self.processed, Refusal::Net(e)));
                         }
                         view_changed = true;
                     }

@@ -17,7 +17,7 @@ use kintsugi_sync::transport::StatusEvent;
 
 pub use net::NetOptions;
 
-use crate::peers::{InviteView, NetError, NetworkSettings, PairingOutcome, SyncView};
+use crate::peers::{InviteView, NetError, NetworkSettings, PairingOutcome, Refusal, SyncView};
 use crate::vault::Vault;
 use net::Net;
 
@@ -47,11 +47,9 @@ pub struct Snapshot {
     pub revision: u64,
     pub save: SaveState,
     /// The most recent refused request, with the number of requests sent before it answered.
-    /// Every refusal lands here as text; a refused `NetRequest` also in `last_net_error`.
-    pub last_error: Option<(u64, String)>,
-    /// The most recent refused `NetRequest`, numbered like `last_error`, typed so the window
-    /// picks its words by matching on `NetError::failure` rather than reading the text.
-    pub last_net_error: Option<(u64, NetError)>,
+    /// The most recent refusal, numbered by the request it answers. A refused `NetRequest` is
+    /// typed, so the window picks its words by matching on `NetError::failure`, not on text.
+    pub last_error: Option<(u64, Refusal)>,
     /// How many requests the worker has processed.
     pub processed: u64,
     pub sync: Arc<SyncView>,
@@ -133,7 +131,6 @@ pub fn spawn_with(mut vault: Vault, opts: NetOptions) -> Handle {
             revision: 0,
             save: SaveState::Saved { at: None },
             last_error: None,
-            last_net_error: None,
             processed: 0,
             sync,
         })),
@@ -247,8 +244,7 @@ struct Worker {
     warning: Option<String>,
     processed: u64,
     revision: u64,
-    last_error: Option<(u64, String)>,
-    last_net_error: Option<(u64, NetError)>,
+    last_error: Option<(u64, Refusal)>,
     save: SaveState,
     /// Typing waiting to be committed: (first unsaved keystroke, last keystroke).
     typing: Option<(Instant, Instant)>,
@@ -272,7 +268,6 @@ impl Worker {
             processed: 0,
             revision: 0,
             last_error: None,
-            last_net_error: None,
             save: SaveState::Saved { at: None },
             typing: None,
         }
@@ -310,7 +305,6 @@ impl Worker {
                 revision: self.revision,
                 save: self.save.clone(),
                 last_error: self.last_error.clone(),
-                last_net_error: self.last_net_error.clone(),
                 processed: self.processed,
                 sync,
             });
