@@ -1,6 +1,6 @@
 //! Every change a person can make, as one typed command; the UI and CLI send these, never ops.
 
-use crate::features::{LogStatus, RitualKind, WinKind};
+use crate::features::{CommitmentState, LogStatus, ReminderSettings, Rhythm, RitualKind, WinKind};
 use crate::ids::ItemId;
 
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -115,10 +115,15 @@ pub enum Command {
     AddCommitment {
         id: ItemId,
         text: String,
+        rhythm: Rhythm,
+        /// The first day it counts (today, where the person lives).
+        start: String,
     },
-    SetCommitmentActive {
+    /// Pause, resume or retire, from `date` on. Retired is final.
+    SetCommitmentState {
         id: ItemId,
-        active: bool,
+        state: CommitmentState,
+        date: String,
     },
     LogCommitment {
         id: ItemId,
@@ -129,6 +134,7 @@ pub enum Command {
     AcknowledgeCommitmentLog {
         id: ItemId,
         date: String,
+        note: String,
     },
 
     // Disclosures, triggers, questions.
@@ -202,6 +208,10 @@ pub enum Command {
     },
     RemoveSelfCare {
         id: ItemId,
+    },
+    /// My reminder times; private, travels only to my own devices.
+    SetReminders {
+        settings: ReminderSettings,
     },
 }
 

@@ -19,7 +19,7 @@ mod write;
 pub use command::{ApologyFields, Command, DailyAnswers, WeeklyAnswers};
 pub use export::{ExportFormat, ExportScope, export};
 pub use features::*;
-pub use ids::{ItemId, PartnerId, Timestamp, parse_date, week_of};
+pub use ids::{ItemId, PartnerId, Timestamp, parse_date, week_of, week_of as iso_week};
 pub use migrate::format_hashes;
 pub use model::{CoreError, DocKind, Model};
 pub use read::ItemError;

@@ -19,6 +19,7 @@ use crate::model::DocKind;
 use crate::schema::{GENESIS_SCHEMA, couple_genesis, private_genesis};
 
 /// One step of schema growth for one of the two documents.
+#[derive(Clone, Copy)]
 pub struct Migration {
     pub doc: DocKind,
     /// The document's `schema` after this step; strictly increasing along the list.
@@ -27,8 +28,30 @@ pub struct Migration {
     pub ops: fn(&mut AutoCommit) -> Result<(), AutomergeError>,
 }
 
-/// Every released migration, oldest first. Empty until the first capability adds a container.
-pub(crate) const MIGRATIONS: &[Migration] = &[];
+/// Every released migration, oldest first.
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    // Schema 2 (check-ins sealed in the data, reminders): the couple document holds only a
+    // seal per answered day or week; the answers wait in the private document until both
+    // partners have answered. Reminder times are one partner's own.
+    Migration {
+        doc: DocKind::Couple,
+        to: 2,
+        ops: |d| add_root_maps(d, &["checkin_seals"]),
+    },
+    Migration {
+        doc: DocKind::Private,
+        to: 2,
+        ops: |d| add_root_maps(d, &["sealed_checkins", "reminders"]),
+    },
+];
+
+/// A migration's usual body: new maps under the root.
+fn add_root_maps(doc: &mut AutoCommit, keys: &[&str]) -> Result<(), AutomergeError> {
+    for key in keys {
+        doc.put_object(ROOT, *key, automerge::ObjType::Map)?;
+    }
+    Ok(())
+}
 
 /// The newest `schema` this build writes and fully reads.
 pub const fn latest_schema(migrations: &[Migration]) -> u64 {
@@ -107,12 +130,22 @@ mod tests {
         doc.put_object(ROOT, key, ObjType::Map).map(|_| ())
     }
 
-    /// A stand-in for a later release that adds a `breaks` map to the couple document.
-    const WITH_BREAKS: &[Migration] = &[Migration {
-        doc: DocKind::Couple,
-        to: 2,
-        ops: |d| add_root_map(d, "breaks"),
-    }];
+    /// A stand-in for a later release: the released chain, then a `breaks` map in the couple
+    /// document. (List every released migration here when one is added.)
+    const WITH_BREAKS: &[Migration] = &[
+        MIGRATIONS[0],
+        MIGRATIONS[1],
+        Migration {
+            doc: DocKind::Couple,
+            to: crate::schema::SCHEMA_VERSION + 1,
+            ops: |d| add_root_map(d, "breaks"),
+        },
+    ];
+
+    #[test]
+    fn the_stand_in_extends_every_released_migration() {
+        assert_eq!(WITH_BREAKS.len(), MIGRATIONS.len() + 1);
+    }
 
     fn device(me: &str) -> Model {
         Model::open(None, None, PartnerId(me.into()), ActorId::random()).expect("fresh model")
@@ -180,7 +213,14 @@ mod tests {
             .iter()
             .filter(|c| c.actor_id() == &migration_actor())
             .count();
-        assert_eq!(migration_changes, 1, "both devices made the same change");
+        let couple_steps = WITH_BREAKS
+            .iter()
+            .filter(|m| m.doc == DocKind::Couple)
+            .count();
+        assert_eq!(
+            migration_changes, couple_steps,
+            "both devices made the same changes"
+        );
     }
 
     /// The control: containers created by each device on its own lose one side's items.

@@ -6,7 +6,7 @@ use automerge::{ActorId, AutoCommit, AutomergeError, ROOT, ReadDoc};
 use crate::command::Command;
 use crate::features::{
     self, View, agreement, apologies, checkins, commitments, disclosures, journal, profile,
-    questions, rituals, self_care, therapy, triggers, wins,
+    questions, reminders, rituals, self_care, therapy, triggers, wins,
 };
 use crate::ids::{PartnerId, Timestamp};
 use crate::read::{ItemError, ReadDocs};
@@ -193,7 +193,7 @@ impl Model {
                 checkins::apply(d, c, now)
             }
             c @ (C::AddCommitment { .. }
-            | C::SetCommitmentActive { .. }
+            | C::SetCommitmentState { .. }
             | C::LogCommitment { .. }
             | C::AcknowledgeCommitmentLog { .. }) => commitments::apply(d, c, now),
             c @ (C::AddDisclosure { .. } | C::AcknowledgeDisclosure { .. }) => {
@@ -214,6 +214,7 @@ impl Model {
                 therapy::apply(d, c, now)
             }
             c @ (C::AddSelfCare { .. } | C::RemoveSelfCare { .. }) => self_care::apply(d, c, now),
+            c @ C::SetReminders { .. } => reminders::apply(d, c, now),
         }
     }
 
@@ -231,6 +232,27 @@ impl Model {
             },
             now,
         )
+    }
+
+    /// Reveals sealed check-ins whose day or week both partners have now answered: my answers
+    /// wait in my private document until the partner's seal arrives, then are copied into the
+    /// couple document. Call after changes from another device merged. Writes nothing when
+    /// nothing is due; the caller commits. Returns whether anything changed.
+    pub fn reveal_checkins(&mut self, now: Timestamp) -> Result<bool, CoreError> {
+        // Its own transaction, so a failure rolls back only what it wrote.
+        self.commit(now);
+        let result = checkins::reveal(
+            &mut WriteDocs {
+                couple: &mut self.couple,
+                private: &mut self.private,
+                me: &self.me,
+            },
+            now,
+        );
+        if result.is_err() && self.couple.pending_ops() > 0 {
+            self.couple.rollback();
+        }
+        result
     }
 
     /// Reads both documents into one view. Unreadable items are listed in `errors`.

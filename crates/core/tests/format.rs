@@ -8,8 +8,16 @@
 use kintsugi_core::automerge::ActorId;
 use kintsugi_core::{DocKind, Model, PartnerId, format_hashes};
 
-const COUPLE: &[&str] = &["903ec632c090d6d4396264acb9e4ef90f2021417077954effd6cf781c799a33a"];
-const PRIVATE: &[&str] = &["e2e1ec0c4b946724afb02993410e1bcc44db771ff43be791ed984bde177f3db8"];
+const COUPLE: &[&str] = &[
+    "903ec632c090d6d4396264acb9e4ef90f2021417077954effd6cf781c799a33a",
+    // Schema 2: checkin_seals.
+    "4f7a32b20aacc46d817cad1f4c6e46e157ffad0ebdfa252e026e82feb2357690",
+];
+const PRIVATE: &[&str] = &[
+    "e2e1ec0c4b946724afb02993410e1bcc44db771ff43be791ed984bde177f3db8",
+    // Schema 2: sealed_checkins, reminders.
+    "8fd995dbfb9f2eda4cb1c52e2a488ba2c8d475076cc21b4df2a64d2271629005",
+];
 
 fn pinned(kind: DocKind) -> &'static [&'static str] {
     match kind {

@@ -4,27 +4,8 @@ use kintsugi_core::automerge::transaction::Transactable;
 use kintsugi_core::automerge::{ActorId, ObjType, ROOT, ReadDoc};
 use kintsugi_core::*;
 
-fn device(me: &PartnerId) -> Model {
-    Model::open(None, None, me.clone(), ActorId::random()).unwrap()
-}
-
-fn set_up(m: &mut Model, name: &str, partner: &str) {
-    m.apply(
-        Command::SetUp {
-            my_name: name.into(),
-            partner_name: partner.into(),
-        },
-        1,
-    )
-    .unwrap();
-    m.commit(1);
-}
-
-/// The partner's device: a copy of the couple document under another actor and partner id.
-fn partner_of(m: &mut Model, partner: &PartnerId) -> Model {
-    let couple = m.doc_mut(DocKind::Couple).save();
-    Model::open(Some(&couple), None, partner.clone(), ActorId::random()).unwrap()
-}
+mod common;
+use common::{device, partner_of, set_up};
 
 fn merge_couple(a: &mut Model, b: &mut Model) {
     let mut bc = b.doc_mut(DocKind::Couple).fork();
@@ -133,6 +114,12 @@ fn both_partners_check_in_on_the_same_day() {
     .unwrap();
     a.commit(12);
     b.commit(12);
+    merge_couple(&mut a, &mut b);
+    // Each answered without the other's seal: both stay sealed until each device reveals.
+    assert!(a.view().daily_pair("2026-11-24").1.is_none());
+    assert!(a.reveal_checkins(13).unwrap() && b.reveal_checkins(13).unwrap());
+    a.commit(13);
+    b.commit(13);
     merge_couple(&mut a, &mut b);
     let v = a.view();
     let (mine, theirs) = v.daily_pair("2026-11-24");
@@ -394,6 +381,8 @@ fn every_capability_round_trips_through_the_view() {
         Command::AddCommitment {
             id: c.clone(),
             text: "Home by 6".into(),
+            rhythm: Rhythm::Daily,
+            start: "2026-11-20".into(),
         },
         1,
     )
@@ -443,6 +432,7 @@ fn every_capability_round_trips_through_the_view() {
         Command::AcknowledgeCommitmentLog {
             id: c.clone(),
             date: "2026-11-23".into(),
+            note: String::new(),
         },
         7,
     )
@@ -564,7 +554,9 @@ fn every_capability_round_trips_through_the_view() {
     assert_eq!(v.therapy_topics.len(), 1);
     assert_eq!(v.self_care.len(), 1);
     assert_eq!(v.reassurance_plans[0].by, pa);
-    assert_eq!(v.weekly_checkins[0].how_it_went, "Better");
+    // Sealed: Sam sees that Alex answered the week, not what, until Sam answers too.
+    assert!(v.partner_answered("2026-W48", true));
+    assert!(v.weekly_checkins.is_empty());
     // The partner's device sees the shared apology but never the private draft or self-care list.
     let vb = b.view();
     assert_eq!(vb.apologies.len(), 1);

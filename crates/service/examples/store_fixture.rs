@@ -1,6 +1,7 @@
 //! Writes a store fixture: one partner's `kintsugi.redb` holding items of every kind from both partners.
 
-// `cargo run --locked -p kintsugi-service --example store_fixture -- tests/fixtures/store-v1`
+// `cargo run --locked -p kintsugi-service --example store_fixture -- tests/fixtures/store-vN`
+// (store-v1: schema 1, release 217752e; store-v2: schema 2, sealed check-ins and reminders)
 //
 // Every release that changes the documents' format commits the output of this example (run by
 // *that* release) as a new `tests/fixtures/store-vN`; `crates/service/tests/fixtures.rs` makes
@@ -115,6 +116,25 @@ fn partner_a(v: &mut Vault, t: &mut Clock) {
                     for_therapy: "Late evenings".into(),
                 },
             },
+            // Alex alone answers the 30th: it stays sealed in Alex's private document.
+            Command::SaveDailyCheckIn {
+                date: "2026-11-30".into(),
+                answers: DailyAnswers {
+                    mood: 4,
+                    connection: 4,
+                    safety: 4,
+                    high: "Sealed: only Alex answered this day".into(),
+                    low: String::new(),
+                    need: String::new(),
+                },
+            },
+            Command::SetReminders {
+                settings: kintsugi_core::ReminderSettings {
+                    daily: kintsugi_core::parse_time("20:30"),
+                    weekly: kintsugi_core::parse_weekly("sun@18:00"),
+                    evening_log: kintsugi_core::parse_time("21:15"),
+                },
+            },
             Command::AskQuestion {
                 id: id("q-1"),
                 text: "Where were you on the 3rd?".into(),
@@ -202,6 +222,8 @@ fn partner_b(v: &mut Vault, t: &mut Clock) {
             Command::AddCommitment {
                 id: id("c-home"),
                 text: "Home by 6 on weekdays".into(),
+                rhythm: kintsugi_core::Rhythm::Weekdays,
+                start: "2026-11-23".into(),
             },
             Command::LogCommitment {
                 id: id("c-home"),
@@ -218,10 +240,23 @@ fn partner_b(v: &mut Vault, t: &mut Clock) {
             Command::AddCommitment {
                 id: id("c-paused"),
                 text: "Meeting every Thursday".into(),
+                rhythm: kintsugi_core::Rhythm::Days(vec![chrono::Weekday::Thu]),
+                start: "2026-11-23".into(),
             },
-            Command::SetCommitmentActive {
+            Command::SetCommitmentState {
                 id: id("c-paused"),
-                active: false,
+                state: kintsugi_core::CommitmentState::Paused,
+                date: "2026-11-28".into(),
+            },
+            Command::SaveWeeklyCheckIn {
+                week: "2026-W48".into(),
+                answers: WeeklyAnswers {
+                    how_it_went: "Slow, but we talked".into(),
+                    agreements: "Phone rule works".into(),
+                    commitments: "One late evening".into(),
+                    wins: "Alex laughed again".into(),
+                    for_therapy: "How to ask without accusing".into(),
+                },
             },
             Command::AddDisclosure {
                 id: id("d-1"),
@@ -271,6 +306,8 @@ fn merge_couple(to: &mut Vault, from: &mut Vault, now: i64) {
         .doc_mut(DocKind::Couple)
         .merge(theirs)
         .expect("merge");
+    // As the worker does after a merge: answers both partners gave are revealed.
+    to.model_mut().reveal_checkins(now).expect("reveal");
     to.mark_changed();
     to.save(now).expect("save merge");
 }
@@ -311,6 +348,7 @@ fn main() {
             Command::AcknowledgeCommitmentLog {
                 id: id("c-home"),
                 date: "2026-11-28".into(),
+                note: "Thank you for texting.".into(),
             },
             Command::AcknowledgeDisclosure {
                 id: id("d-1"),

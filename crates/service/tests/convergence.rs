@@ -227,6 +227,8 @@ struct Tracker {
     items: Vec<(&'static str, String, usize, bool)>,
     /// Every acked check-in answer per (date, partner).
     checkins: BTreeMap<(String, usize), Vec<u8>>,
+    /// A unique answer of every check-in: (text, device, date or week, weekly).
+    sealed_highs: Vec<(String, usize, String, bool)>,
     /// Commands applied on a device since its last save (indices into the lists above).
     pending: [Vec<Pending>; 3],
     counter: usize,
@@ -583,12 +585,18 @@ impl World {
                         mood,
                         connection: 3,
                         safety: 4,
-                        high: format!("high from {}", NAMES[dev]),
+                        high: format!("sealed high {} #{i}", NAMES[dev]),
                         low: String::new(),
                         need: String::new(),
                     },
                 };
                 if self.apply(dev, cmd, None) {
+                    self.t.sealed_highs.push((
+                        format!("sealed high {} #{i}", NAMES[dev]),
+                        dev,
+                        date.clone(),
+                        false,
+                    ));
                     self.t
                         .checkins
                         .entry((date, partner_of(dev)))
@@ -622,12 +630,14 @@ impl World {
         let nth = |n: usize| pick as usize % n.max(1);
         let id = ItemId::random();
         let mut added: Option<&'static str> = None;
-        let cmd = match what % 16 {
+        let cmd = match what % 20 {
             0 => {
                 added = Some("commitments");
                 Command::AddCommitment {
                     id: id.clone(),
                     text: format!("commitment {}", NAMES[dev]),
+                    rhythm: kintsugi_core::Rhythm::Daily,
+                    start: "2026-11-20".into(),
                 }
             }
             1 if !view.commitments.is_empty() => Command::LogCommitment {
@@ -639,6 +649,7 @@ impl World {
             2 if !view.commitments.is_empty() => Command::AcknowledgeCommitmentLog {
                 id: view.commitments[nth(view.commitments.len())].id.clone(),
                 date: "2026-11-24".into(),
+                note: "thank you".into(),
             },
             3 => {
                 added = Some("disclosures");
@@ -734,6 +745,40 @@ impl World {
                 }
             }
             15 => Command::AffirmAgreement,
+            16 if !view.commitments.is_empty() => Command::SetCommitmentState {
+                id: view.commitments[nth(view.commitments.len())].id.clone(),
+                state: match pick % 5 {
+                    0 => kintsugi_core::CommitmentState::Retired,
+                    1 | 2 => kintsugi_core::CommitmentState::Paused,
+                    _ => kintsugi_core::CommitmentState::Active,
+                },
+                date: "2026-11-25".into(),
+            },
+            17 => {
+                let week = format!("2026-W4{}", pick % 3 + 7);
+                let text = format!("sealed week {} #{i}", NAMES[dev]);
+                let cmd = Command::SaveWeeklyCheckIn {
+                    week: week.clone(),
+                    answers: kintsugi_core::WeeklyAnswers {
+                        how_it_went: text.clone(),
+                        for_therapy: format!("topic {} #{i}", NAMES[dev]),
+                        ..Default::default()
+                    },
+                };
+                if self.apply(dev, cmd, None) {
+                    let topic = format!("topic {} #{i}", NAMES[dev]);
+                    self.t.sealed_highs.push((topic, dev, week.clone(), true));
+                    self.t.sealed_highs.push((text, dev, week, true));
+                }
+                return;
+            }
+            18 => Command::SetReminders {
+                settings: kintsugi_core::ReminderSettings {
+                    daily: kintsugi_core::parse_time(&format!("{:02}:00", pick % 24)),
+                    weekly: kintsugi_core::parse_weekly("sun@18:30"),
+                    evening_log: None,
+                },
+            },
             _ => Command::SetReassurancePlan {
                 text: format!("plan of {}", NAMES[dev]),
             },
@@ -860,7 +905,14 @@ impl World {
             Ok(events) => {
                 for ev in events {
                     match ev {
-                        SessionEvent::DocChanged(_) => vault.mark_changed(),
+                        SessionEvent::DocChanged(_) => {
+                            // As the worker does after a merge: the partner's seal may have
+                            // arrived, and my sealed answers for that day go out.
+                            if vault.model_mut().reveal_checkins(1).unwrap() {
+                                vault.model_mut().commit(1);
+                            }
+                            vault.mark_changed()
+                        }
                         SessionEvent::ScopeViolation { .. } => self.scope_violations += 1,
                         // The transport persists states when in sync; so do we.
                         SessionEvent::InSync => persist(vault, sender, session),
@@ -1056,18 +1108,50 @@ impl World {
                 }
             }
         }
+        // Check-ins: mine on my devices; the partner's only once both answered that day (as
+        // the partner's own devices hold it at the end), otherwise only "answered".
+        let own_dev = |partner: usize| if partner == 0 { A1 } else { B1 };
         for ((date, partner), moods) in &self.t.checkins {
             out.acked_edits += 1;
-            let me = views[if *partner == 0 { A1 } else { B1 }].me.clone();
-            let got = views[A1]
-                .daily_checkins
-                .iter()
-                .find(|c| &c.date == date && Some(&c.by) == me.as_ref());
-            match got {
-                Some(c) if moods.contains(&c.mood) => {}
-                other => {
-                    eprintln!("check-in {date} of partner {partner}: {other:?}, written {moods:?}");
-                    out.lost_edits += 1;
+            let me = views[own_dev(*partner)].me.clone();
+            let other = own_dev(1 - partner);
+            let other_answered = views[other].daily_pair(date).0.is_some();
+            for (dev, v) in views.iter().enumerate() {
+                let got = v
+                    .daily_checkins
+                    .iter()
+                    .find(|c| &c.date == date && Some(&c.by) == me.as_ref());
+                let mine = partner_of(dev) == *partner;
+                match got {
+                    Some(c) if (mine || other_answered) && moods.contains(&c.mood) => {
+                        if c.sealed == other_answered {
+                            eprintln!(
+                                "check-in {date} of partner {partner} on {}: sealed={} although the other answered={other_answered}",
+                                NAMES[dev], c.sealed
+                            );
+                            out.divergences += 1;
+                        }
+                    }
+                    Some(_) if !mine && !other_answered => {
+                        eprintln!(
+                            "LEAK: sealed check-in {date} of partner {partner} shown on {}",
+                            NAMES[dev]
+                        );
+                        out.leaks += 1;
+                    }
+                    None if !mine && !other_answered => {
+                        if !v.partner_answered(date, false) {
+                            eprintln!("{}: does not see that {date} was answered", NAMES[dev]);
+                            out.divergences += 1;
+                        }
+                    }
+                    other => {
+                        eprintln!(
+                            "check-in {date} of partner {partner} on {}: {other:?}, written {moods:?}",
+                            NAMES[dev]
+                        );
+                        out.lost_edits += 1;
+                    }
                 }
             }
         }
@@ -1109,6 +1193,31 @@ impl World {
                 }
             }
         }
+        // A sealed answer reaches the other partner only if that partner answered the day too.
+        for (text, dev, period, weekly) in &self.t.sealed_highs {
+            let other = if partner_of(*dev) == 0 { B1 } else { A1 };
+            let other_answered = if *weekly {
+                views[other].weekly_pair(period).0.is_some()
+            } else {
+                views[other].daily_pair(period).0.is_some()
+            };
+            if other_answered {
+                continue;
+            }
+            for to in 0..3 {
+                if partner_of(to) == partner_of(*dev) {
+                    continue;
+                }
+                let in_frames = self.received[to].iter().any(|f| f.contains(text.as_str()));
+                if in_frames || doc_text[to].contains(text.as_str()) {
+                    eprintln!(
+                        "LEAK: sealed {text} reached {} (frames: {in_frames})",
+                        NAMES[to]
+                    );
+                    out.leaks += 1;
+                }
+            }
+        }
         // B1 never holds A's private document, nor A devices B's.
         let b_journal: BTreeSet<_> = views[B1].journal.iter().map(|e| &e.id).collect();
         let a_journal: BTreeSet<_> = views[A1].journal.iter().map(|e| &e.id).collect();
@@ -1128,7 +1237,13 @@ fn persist(v: &Vault, peer: usize, s: &Session) {
 
 /// The couple-document parts of a view, comparable across devices and partners.
 fn couple_part(v: &View) -> serde_json::Value {
-    let j = serde_json::to_value(v).unwrap();
+    let mut j = serde_json::to_value(v).unwrap();
+    // My own sealed answers come from my private document.
+    for list in ["daily_checkins", "weekly_checkins"] {
+        if let Some(a) = j[list].as_array_mut() {
+            a.retain(|c| c["sealed"] != true);
+        }
+    }
     let keys = [
         "members",
         "agreement",
@@ -1136,6 +1251,7 @@ fn couple_part(v: &View) -> serde_json::Value {
         "agreement_digest",
         "daily_checkins",
         "weekly_checkins",
+        "checkin_seals",
         "commitments",
         "disclosures",
         "triggers",
@@ -1160,6 +1276,9 @@ fn private_part(v: &View) -> serde_json::Value {
         "journal",
         "apology_drafts",
         "self_care",
+        "daily_checkins",
+        "weekly_checkins",
+        "reminders",
     ]
     .iter()
     .map(|k| (k.to_string(), j[*k].clone()))

@@ -72,6 +72,8 @@ fn victim() -> Victim {
         Command::AddCommitment {
             id: ItemId("c1".into()),
             text: "phone stays open".into(),
+            rhythm: kintsugi_core::Rhythm::Daily,
+            start: "2026-11-20".into(),
         },
     ] {
         vault.apply(cmd, 10).unwrap();
@@ -473,4 +475,77 @@ fn a_compressed_document_bomb_is_refused() {
         couple_before
     );
     assert_survives(&mut v);
+}
+
+/// Check-in seals, commitment rhythms and states from a buggy or hostile partner device are
+/// item errors; none of them reveals a sealed answer for a day the partner did not answer.
+#[test]
+fn hostile_seals_and_commitment_fields_reveal_nothing() {
+    let mut v = victim();
+    v.vault
+        .apply(
+            Command::SaveDailyCheckIn {
+                date: "2026-12-01".into(),
+                answers: kintsugi_core::DailyAnswers {
+                    mood: 2,
+                    connection: 2,
+                    safety: 3,
+                    high: "victim-sealed-answer".into(),
+                    ..Default::default()
+                },
+            },
+            12,
+        )
+        .unwrap();
+    v.vault.save(13).unwrap();
+    v.private_heads = v.vault.model_mut().doc_mut(DocKind::Private).get_heads();
+    let mut a = attacker();
+    sync(&mut v, &mut a);
+    let me = v.vault.me().0.clone();
+    let c = a.doc_mut(DocKind::Couple);
+    let seals = top(c, "checkin_seals");
+    c.put(&seals, "daily/2026-12-01", "no partner in the key")
+        .unwrap();
+    // The victim's own id in the key: a seal of theirs, not the partner's.
+    let forged = c
+        .put_object(&seals, format!("daily/2026-12-01/{me}"), ObjType::Map)
+        .unwrap();
+    c.put(&forged, "v", 1).unwrap();
+    c.put(&forged, "kind", "monthly").unwrap();
+    // Another day answered: reveals nothing of 2026-12-01.
+    let other = c
+        .put_object(&seals, "daily/2026-12-02/attacker", ObjType::Map)
+        .unwrap();
+    c.put(&other, "kind", 7).unwrap();
+    let commitments = top(c, "commitments");
+    let c1 = c.get(&commitments, "c1").unwrap().unwrap().1;
+    c.put(&c1, "rhythm", "fortnightly on the moon").unwrap();
+    c.put(&c1, "state", "exploded").unwrap();
+    c.commit();
+    assert!(sync(&mut v, &mut a).is_empty());
+    assert!(!v.vault.model_mut().reveal_checkins(30).unwrap());
+    let view = assert_survives(&mut v);
+    let places: Vec<&str> = view.errors.iter().map(|e| e.place.as_str()).collect();
+    for p in [
+        "checkin_seals/daily/2026-12-01",
+        "checkin_seals/daily/2026-12-02/attacker/kind",
+        "commitments/c1",
+    ] {
+        assert!(
+            places.iter().any(|q| q.starts_with(p)),
+            "{p} not reported: {:?}",
+            view.errors
+        );
+    }
+    let mut couple = v.vault.model_mut().doc_mut(DocKind::Couple).clone();
+    let history = format!(
+        "{:?}",
+        couple
+            .get_changes(&[])
+            .iter()
+            .map(|c| c.decode())
+            .collect::<Vec<_>>()
+    );
+    assert!(!history.contains("victim-sealed-answer"));
+    assert!(view.daily_pair("2026-12-01").0.unwrap().sealed);
 }

@@ -1,7 +1,8 @@
 //! Daily and weekly check-ins: one answer sheet per partner and day (or ISO week).
 
-use automerge::ObjType;
 use automerge::transaction::Transactable;
+use automerge::{ObjType, ReadDoc, ScalarValue, Value};
+use chrono::{NaiveDate, Weekday};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
@@ -10,17 +11,23 @@ use crate::export::ExportScope;
 use crate::features::View;
 use crate::ids::{PartnerId, Timestamp};
 use crate::model::CoreError;
-use crate::read::{ItemError, ReadDocs, collect};
+use crate::read::{ItemError, Rd, ReadDocs, collect};
 use crate::schema::ITEM_VERSION;
 use crate::write::{WriteDocs, date_text, invalid, long_text, misrouted, top};
 
 /// Couple: `<YYYY-MM-DD>/<partner>`, so both partners answering one day never collide.
+/// Holds only answers already revealed: both partners had answered that day.
 const DAILY: &str = "daily_checkins";
-/// Couple: `<YYYY-Www>/<partner>`.
+/// Couple: `<YYYY-Www>/<partner>`, revealed likewise.
 const WEEKLY: &str = "weekly_checkins";
+/// Couple: `daily/<date>/<partner>` or `weekly/<week>/<partner>`: that partner answered, and
+/// nothing of what they answered.
+const SEALS: &str = "checkin_seals";
+/// Private: `daily/<date>` or `weekly/<week>`: my own answers, kept here while sealed and after.
+const SEALED: &str = "sealed_checkins";
 
 #[cfg(test)]
-pub(crate) const MAPS: &[&str] = &[DAILY, WEEKLY];
+pub(crate) const MAPS: &[&str] = &[DAILY, WEEKLY, SEALS, SEALED];
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct DailyCheckIn {
@@ -33,6 +40,8 @@ pub struct DailyCheckIn {
     pub low: String,
     pub need: String,
     pub at: Timestamp,
+    /// My own answers that the partner cannot see yet (they have not answered that day).
+    pub sealed: bool,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -45,10 +54,21 @@ pub struct WeeklyCheckIn {
     pub wins: String,
     pub for_therapy: String,
     pub at: Timestamp,
+    pub sealed: bool,
+}
+
+/// One partner answered one day's or week's check-in; what they answered stays with them.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Seal {
+    /// The date (daily) or ISO week (weekly).
+    pub period: String,
+    pub weekly: bool,
+    pub by: PartnerId,
+    pub at: Timestamp,
 }
 
 impl View {
-    /// Both answers of one day: mine and the partner's, each if present.
+    /// Both answers of one day: mine and the partner's, the partner's only once revealed.
     pub fn daily_pair(&self, date: &str) -> (Option<&DailyCheckIn>, Option<&DailyCheckIn>) {
         let mine = self
             .daily_checkins
@@ -60,11 +80,59 @@ impl View {
             .find(|c| c.date == date && Some(&c.by) != self.me.as_ref());
         (mine, theirs)
     }
+
+    /// Both answers of one ISO week, like [`View::daily_pair`].
+    pub fn weekly_pair(&self, week: &str) -> (Option<&WeeklyCheckIn>, Option<&WeeklyCheckIn>) {
+        let mine = self
+            .weekly_checkins
+            .iter()
+            .find(|c| c.week == week && Some(&c.by) == self.me.as_ref());
+        let theirs = self
+            .weekly_checkins
+            .iter()
+            .find(|c| c.week == week && Some(&c.by) != self.me.as_ref());
+        (mine, theirs)
+    }
+
+    /// Whether the partner has answered that day (or week), revealed or still sealed.
+    pub fn partner_answered(&self, period: &str, weekly: bool) -> bool {
+        let theirs = |by: &PartnerId| Some(by) != self.me.as_ref();
+        self.checkin_seals
+            .iter()
+            .any(|s| s.period == period && s.weekly == weekly && theirs(&s.by))
+            || if weekly {
+                self.weekly_pair(period).1.is_some()
+            } else {
+                self.daily_pair(period).1.is_some()
+            }
+    }
+}
+
+/// The two kinds of check-in, as their keys are written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Daily,
+    Weekly,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Daily => "daily",
+            Kind::Weekly => "weekly",
+        }
+    }
+    /// The couple map that holds revealed answers.
+    fn revealed(self) -> &'static str {
+        match self {
+            Kind::Daily => DAILY,
+            Kind::Weekly => WEEKLY,
+        }
+    }
 }
 
 pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, now: Timestamp) -> Result<(), CoreError> {
-    let me = d.me.0.as_str();
-    match cmd {
+    let (kind, period, fields) = match cmd {
         Command::SaveDailyCheckIn { date, answers } => {
             let date = date_text(&date)?;
             for (v, what) in [
@@ -79,23 +147,19 @@ pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, now: Timestamp) -> Resu
             for t in [&answers.high, &answers.low, &answers.need] {
                 long_text(t, "An answer")?;
             }
-            let map = top(d.couple, DAILY)?;
-            let c = d
-                .couple
-                .put_object(&map, format!("{date}/{me}"), ObjType::Map)?;
-            d.couple.put(&c, "v", ITEM_VERSION)?;
-            d.couple.put(&c, "date", date.as_str())?;
-            d.couple.put(&c, "by", me)?;
-            d.couple.put(&c, "mood", answers.mood as i64)?;
-            d.couple.put(&c, "connection", answers.connection as i64)?;
-            d.couple.put(&c, "safety", answers.safety as i64)?;
-            d.couple.put(&c, "high", answers.high.trim())?;
-            d.couple.put(&c, "low", answers.low.trim())?;
-            d.couple.put(&c, "need", answers.need.trim())?;
-            d.couple.put(&c, "at", now)?;
+            let fields = vec![
+                ("date", ScalarValue::from(date.as_str())),
+                ("mood", (answers.mood as i64).into()),
+                ("connection", (answers.connection as i64).into()),
+                ("safety", (answers.safety as i64).into()),
+                ("high", answers.high.trim().into()),
+                ("low", answers.low.trim().into()),
+                ("need", answers.need.trim().into()),
+            ];
+            (Kind::Daily, date, fields)
         }
         Command::SaveWeeklyCheckIn { week, answers } => {
-            if !is_week(&week) {
+            if week_days(&week).is_none() {
                 return Err(invalid(format!("'{week}' is not a week like 2026-W48")));
             }
             for t in [
@@ -107,58 +171,228 @@ pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, now: Timestamp) -> Resu
             ] {
                 long_text(t, "An answer")?;
             }
-            let map = top(d.couple, WEEKLY)?;
-            let c = d
-                .couple
-                .put_object(&map, format!("{week}/{me}"), ObjType::Map)?;
-            d.couple.put(&c, "v", ITEM_VERSION)?;
-            d.couple.put(&c, "week", week.as_str())?;
-            d.couple.put(&c, "by", me)?;
-            d.couple
-                .put(&c, "how_it_went", answers.how_it_went.trim())?;
-            d.couple.put(&c, "agreements", answers.agreements.trim())?;
-            d.couple
-                .put(&c, "commitments", answers.commitments.trim())?;
-            d.couple.put(&c, "wins", answers.wins.trim())?;
-            d.couple
-                .put(&c, "for_therapy", answers.for_therapy.trim())?;
-            d.couple.put(&c, "at", now)?;
+            let fields = vec![
+                ("week", ScalarValue::from(week.as_str())),
+                ("how_it_went", answers.how_it_went.trim().into()),
+                ("agreements", answers.agreements.trim().into()),
+                ("commitments", answers.commitments.trim().into()),
+                ("wins", answers.wins.trim().into()),
+                ("for_therapy", answers.for_therapy.trim().into()),
+            ];
+            (Kind::Weekly, week, fields)
         }
         other => return Err(misrouted(&other, "check-ins")),
+    };
+    let me = d.me.0.as_str();
+    // My answers go to my own document only; the couple document learns that I answered.
+    let sealed = top(d.private, SEALED)?;
+    let sheet = d
+        .private
+        .put_object(&sealed, format!("{}/{period}", kind.name()), ObjType::Map)?;
+    d.private.put(&sheet, "v", ITEM_VERSION)?;
+    d.private.put(&sheet, "by", me)?;
+    for (key, value) in fields {
+        d.private.put(&sheet, key, value)?;
     }
+    d.private.put(&sheet, "at", now)?;
+    let seals = top(d.couple, SEALS)?;
+    let seal_key = format!("{}/{period}/{me}", kind.name());
+    if d.couple.get(&seals, seal_key.as_str())?.is_none() {
+        let seal = d.couple.put_object(&seals, seal_key, ObjType::Map)?;
+        d.couple.put(&seal, "v", ITEM_VERSION)?;
+        d.couple.put(&seal, "kind", kind.name())?;
+        d.couple.put(&seal, "period", period.as_str())?;
+        d.couple.put(&seal, "by", me)?;
+        d.couple.put(&seal, "at", now)?;
+    }
+    reveal(d, now)?;
     Ok(())
 }
 
+/// Copies my answers into the couple document for every day and week both partners have
+/// answered, and turns a revealed weekly "for therapy" answer into a therapy topic. Writes only
+/// what is missing or out of date, so calling it after every merge costs no change when nothing
+/// is due. Returns whether anything was written.
+pub(crate) fn reveal(d: &mut WriteDocs<'_>, now: Timestamp) -> Result<bool, CoreError> {
+    let before = d.couple.pending_ops();
+    let me = d.me.0.clone();
+    let sealed = Rd::root_map(d.private, SEALED)?;
+    let mut due = Vec::new();
+    for (key, sheet) in sealed.items() {
+        let Ok(sheet) = sheet else { continue };
+        let Some((kind, period)) = key
+            .split_once('/')
+            .and_then(|(k, p)| Some((kind_named(k)?, p.to_owned())))
+        else {
+            continue;
+        };
+        if !partner_answered(d.couple, kind, &period, &me)? {
+            continue;
+        }
+        // An unreadable sheet (listed in the view's errors) is skipped, never half copied.
+        let Ok(at) = sheet.i64("at") else { continue };
+        let revealed = Rd::root_map(d.couple, kind.revealed())?;
+        let current = revealed
+            .map(&format!("{period}/{me}"))
+            .ok()
+            .and_then(|c| c.opt_i64("at").ok().flatten());
+        if current != Some(at) {
+            due.push((kind, period, sheet.obj.clone()));
+        }
+    }
+    for (kind, period, sheet) in due {
+        let map = top(d.couple, kind.revealed())?;
+        let copy = d
+            .couple
+            .put_object(&map, format!("{period}/{me}"), ObjType::Map)?;
+        let mut for_therapy = None;
+        for key in d.private.keys(&sheet).collect::<Vec<_>>() {
+            if let Some((Value::Scalar(v), _)) = d.private.get(&sheet, key.as_str())? {
+                if key == "for_therapy" {
+                    for_therapy = v.as_str().map(str::to_owned);
+                }
+                d.couple.put(&copy, key.as_str(), v.into_owned())?;
+            }
+        }
+        if kind == Kind::Weekly
+            && let Some(text) = for_therapy.filter(|t| !t.trim().is_empty())
+        {
+            crate::features::therapy::put_weekly_topic(d, &period, &text, now)?;
+        }
+    }
+    Ok(d.couple.pending_ops() != before)
+}
+
+fn kind_named(name: &str) -> Option<Kind> {
+    match name {
+        "daily" => Some(Kind::Daily),
+        "weekly" => Some(Kind::Weekly),
+        _ => None,
+    }
+}
+
+/// A seal by anyone but me for that period, or answers the partner's older version wrote
+/// straight into the couple document.
+fn partner_answered(
+    couple: &automerge::AutoCommit,
+    kind: Kind,
+    period: &str,
+    me: &str,
+) -> Result<bool, CoreError> {
+    let prefix = format!("{}/{period}/", kind.name());
+    let sealed = Rd::root_map(couple, SEALS)?
+        .keys()
+        .iter()
+        .any(|k| k.strip_prefix(&prefix).is_some_and(|by| by != me));
+    let prefix = format!("{period}/");
+    let revealed = Rd::root_map(couple, kind.revealed())?
+        .keys()
+        .iter()
+        .any(|k| k.strip_prefix(&prefix).is_some_and(|by| by != me));
+    Ok(sealed || revealed)
+}
+
+fn read_daily(c: &Rd<'_>, sealed: bool) -> Result<DailyCheckIn, ItemError> {
+    Ok(DailyCheckIn {
+        date: c.str("date")?,
+        by: PartnerId(c.str("by")?),
+        mood: c.scale("mood", 5)?,
+        connection: c.scale("connection", 5)?,
+        safety: c.scale("safety", 5)?,
+        high: c.str_or_empty("high")?,
+        low: c.str_or_empty("low")?,
+        need: c.str_or_empty("need")?,
+        at: c.i64("at")?,
+        sealed,
+    })
+}
+
+fn read_weekly(c: &Rd<'_>, sealed: bool) -> Result<WeeklyCheckIn, ItemError> {
+    Ok(WeeklyCheckIn {
+        week: c.str("week")?,
+        by: PartnerId(c.str("by")?),
+        how_it_went: c.str_or_empty("how_it_went")?,
+        agreements: c.str_or_empty("agreements")?,
+        commitments: c.str_or_empty("commitments")?,
+        wins: c.str_or_empty("wins")?,
+        for_therapy: c.str_or_empty("for_therapy")?,
+        at: c.i64("at")?,
+        sealed,
+    })
+}
+
 pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) {
-    v.daily_checkins = collect(r.couple, DAILY, errors, |_, c| {
-        Ok(DailyCheckIn {
-            date: c.str("date")?,
-            by: PartnerId(c.str("by")?),
-            mood: c.scale("mood", 5)?,
-            connection: c.scale("connection", 5)?,
-            safety: c.scale("safety", 5)?,
-            high: c.str_or_empty("high")?,
-            low: c.str_or_empty("low")?,
-            need: c.str_or_empty("need")?,
-            at: c.i64("at")?,
-        })
+    v.daily_checkins = collect(r.couple, DAILY, errors, |_, c| read_daily(c, false));
+    v.weekly_checkins = collect(r.couple, WEEKLY, errors, |_, c| read_weekly(c, false));
+    // My own answers still sealed: shown to me, marked so.
+    let mine = collect(r.private, SEALED, errors, |key, c| {
+        Ok((key.to_owned(), c.obj.clone()))
     });
+    for (key, obj) in mine {
+        let c = Rd {
+            doc: r.private,
+            obj,
+            place: format!("{SEALED}/{key}"),
+        };
+        let result = match key.split_once('/').map(|(k, _)| kind_named(k)) {
+            Some(Some(Kind::Daily)) => read_daily(&c, true).map(|x| {
+                let shown = v
+                    .daily_checkins
+                    .iter()
+                    .any(|y| y.date == x.date && y.by == x.by);
+                if !shown {
+                    v.daily_checkins.push(x);
+                }
+            }),
+            Some(Some(Kind::Weekly)) => read_weekly(&c, true).map(|x| {
+                let shown = v
+                    .weekly_checkins
+                    .iter()
+                    .any(|y| y.week == x.week && y.by == x.by);
+                if !shown {
+                    v.weekly_checkins.push(x);
+                }
+            }),
+            _ => Err(ItemError::new(
+                c.place(),
+                "is not a check-in this version knows",
+            )),
+        };
+        if let Err(e) = result {
+            errors.push(e);
+        }
+    }
     v.daily_checkins
         .sort_by(|a, b| (&b.date, b.at).cmp(&(&a.date, a.at)));
-    v.weekly_checkins = collect(r.couple, WEEKLY, errors, |_, c| {
-        Ok(WeeklyCheckIn {
-            week: c.str("week")?,
-            by: PartnerId(c.str("by")?),
-            how_it_went: c.str_or_empty("how_it_went")?,
-            agreements: c.str_or_empty("agreements")?,
-            commitments: c.str_or_empty("commitments")?,
-            wins: c.str_or_empty("wins")?,
-            for_therapy: c.str_or_empty("for_therapy")?,
-            at: c.i64("at")?,
-        })
-    });
     v.weekly_checkins
         .sort_by(|a, b| (&b.week, b.at).cmp(&(&a.week, a.at)));
+    v.checkin_seals = collect(r.couple, SEALS, errors, |_, s| {
+        let kind = s.str("kind")?;
+        Ok(Seal {
+            period: s.str("period")?,
+            weekly: match kind_named(&kind) {
+                Some(k) => k == Kind::Weekly,
+                None => {
+                    return Err(ItemError::new(
+                        s.place(),
+                        format!("has an unknown kind '{kind}'"),
+                    ));
+                }
+            },
+            by: PartnerId(s.str("by")?),
+            at: s.i64("at")?,
+        })
+    });
+}
+
+/// The Monday and Sunday of an ISO week written `2026-W48`; `None` if it is not one.
+pub fn week_days(week: &str) -> Option<(NaiveDate, NaiveDate)> {
+    if !is_week(week) {
+        return None;
+    }
+    let (y, w) = week.split_once("-W")?;
+    let monday = NaiveDate::from_isoywd_opt(y.parse().ok()?, w.parse().ok()?, Weekday::Mon)?;
+    Some((monday, monday + chrono::Duration::days(6)))
 }
 
 fn is_week(s: &str) -> bool {

@@ -12,6 +12,7 @@ pub(crate) mod disclosures;
 pub(crate) mod journal;
 pub(crate) mod profile;
 pub(crate) mod questions;
+pub(crate) mod reminders;
 pub(crate) mod rituals;
 pub(crate) mod self_care;
 pub(crate) mod therapy;
@@ -27,17 +28,22 @@ use crate::read::{ItemError, ReadDocs};
 
 pub use agreement::{Affirmation, Section};
 pub use apologies::{Apology, ExcuseFlag, check_apology};
-pub use checkins::{DailyCheckIn, WeeklyCheckIn};
-pub use commitments::{Commitment, CommitmentLog, LogStatus};
+pub use checkins::{DailyCheckIn, Seal, WeeklyCheckIn, week_days};
+pub use commitments::{
+    CalendarWeek, Commitment, CommitmentLog, CommitmentState, DayMark, LogStatus, Record, Rhythm,
+};
 pub use disclosures::Disclosure;
 pub use journal::{JournalEntry, SharedEntry};
 pub use profile::Member;
 pub use questions::{Answer, Question};
+pub use reminders::{
+    Reminder, ReminderKind, ReminderSettings, due_reminders, parse_time, parse_weekly,
+};
 pub use rituals::{Ritual, RitualKind};
 pub use self_care::SelfCareItem;
 pub use therapy::TherapyTopic;
 pub use triggers::{ReassurancePlan, Trigger};
-pub use wins::{Win, WinKind};
+pub use wins::{Moment, MomentKind, Win, WinKind};
 
 /// Everything the local partner can see, read from both documents at one moment.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -56,6 +62,9 @@ pub struct View {
     pub agreement_digest: String,
     pub daily_checkins: Vec<DailyCheckIn>,
     pub weekly_checkins: Vec<WeeklyCheckIn>,
+    /// Who has answered which day or week, without the answers (which wait, sealed, until both
+    /// partners have answered).
+    pub checkin_seals: Vec<Seal>,
     pub commitments: Vec<Commitment>,
     pub disclosures: Vec<Disclosure>,
     pub triggers: Vec<Trigger>,
@@ -68,6 +77,8 @@ pub struct View {
     pub shared_entries: Vec<SharedEntry>,
     pub self_care: Vec<SelfCareItem>,
     pub reassurance_plans: Vec<ReassurancePlan>,
+    /// My own reminder times (private document).
+    pub reminders: ReminderSettings,
     /// Items that could not be read (wrong type, too large, newer version). Shown, never fatal.
     pub errors: Vec<ItemError>,
 }
@@ -90,6 +101,7 @@ pub(crate) fn read_view(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemErr
     journal::read_shared(r, v, errors);
     self_care::read(r, v, errors);
     triggers::read_reassurance(r, v, errors);
+    reminders::read(r, v, errors);
 }
 
 /// The capabilities' parts of the JSON export, in the order of its keys.
@@ -138,24 +150,50 @@ mod tests {
         apologies::MAPS,
         therapy::MAPS,
         self_care::MAPS,
+        reminders::MAPS,
     ];
 
-    /// A capability's keys must be maps every device created at genesis; a map two devices
-    /// created on their own would hide one device's items after the merge.
+    /// The root maps every device creates alike: genesis, then the released migrations.
+    fn format_maps(kind: crate::DocKind) -> Vec<String> {
+        use automerge::{ObjType, ROOT, ReadDoc, Value};
+        let mut doc = match kind {
+            crate::DocKind::Couple => crate::schema::couple_genesis(),
+            crate::DocKind::Private => crate::schema::private_genesis(),
+        };
+        crate::migrate::upgrade(&mut doc, kind, crate::migrate::MIGRATIONS).expect("upgrade");
+        doc.keys(ROOT)
+            .filter(|k| {
+                matches!(
+                    doc.get(ROOT, k.as_str()),
+                    Ok(Some((Value::Object(ObjType::Map), _)))
+                )
+            })
+            .collect()
+    }
+
+    /// A capability's keys must be maps every device created at genesis or by a migration; a
+    /// map two devices created on their own would hide one device's items after the merge.
     #[test]
-    fn every_map_is_from_genesis_and_has_one_owner() {
+    fn every_map_is_from_the_format_and_has_one_owner() {
         let owned: Vec<&str> = OWNED.iter().flat_map(|m| m.iter().copied()).collect();
+        let format: Vec<String> = format_maps(crate::DocKind::Couple)
+            .into_iter()
+            .chain(format_maps(crate::DocKind::Private))
+            .collect();
         for key in &owned {
             assert!(
-                COUPLE_MAPS.contains(key) || PRIVATE_MAPS.contains(key),
-                "{key} is not created at genesis"
+                format.iter().any(|f| f == key),
+                "{key} is not created at genesis or by a migration"
             );
             assert_eq!(owned.iter().filter(|k| *k == key).count(), 1, "{key}");
         }
-        // `devices` is a relic kept only so the genesis change stays the same.
         for key in COUPLE_MAPS.iter().chain(PRIVATE_MAPS) {
+            assert!(format.iter().any(|f| f == key), "{key} lost by a migration");
+        }
+        // `devices` is a relic kept only so the genesis change stays the same.
+        for key in &format {
             assert!(
-                *key == "devices" || owned.contains(key),
+                key == "devices" || owned.contains(&key.as_str()),
                 "no capability owns {key}"
             );
         }

@@ -1,6 +1,7 @@
 //! Therapy: topics either partner wants to bring to the next session, ticked off once discussed.
 
 use automerge::transaction::Transactable;
+use automerge::{ObjType, ReadDoc, Value};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
@@ -43,6 +44,41 @@ pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, now: Timestamp) -> Resu
             d.couple.put(&t, "discussed", discussed)?;
         }
         other => return Err(misrouted(&other, "therapy topics")),
+    }
+    Ok(())
+}
+
+/// The topic a revealed weekly check-in brings to therapy. Its id comes from the week and the
+/// partner, so my two devices revealing the same answer write one topic, not two.
+pub(crate) fn put_weekly_topic(
+    d: &mut WriteDocs<'_>,
+    week: &str,
+    text: &str,
+    now: Timestamp,
+) -> Result<(), CoreError> {
+    // Longer answers stay whole in the check-in; the topic is a pointer to it.
+    let text: String = text.trim().chars().take(500).collect();
+    let id = ItemId(format!("weekly-{week}-{}", d.me));
+    let map = top(d.couple, TOPICS)?;
+    match d.couple.get(&map, id.0.as_str())? {
+        Some((Value::Object(ObjType::Map), t)) => {
+            let current = d
+                .couple
+                .get(&t, "text")?
+                .and_then(|(v, _)| v.as_str().map(str::to_owned));
+            if current.as_deref() != Some(text.as_str()) {
+                d.couple.put(&t, "text", text.as_str())?;
+            }
+        }
+        _ => {
+            let t = new_item(d.couple, &map, &id)?;
+            d.couple.put(&t, "by", d.me.0.as_str())?;
+            d.couple.put(&t, "text", text.as_str())?;
+            d.couple.put(&t, "at", now)?;
+            d.couple.put(&t, "discussed", false)?;
+            d.couple
+                .put(&t, "from", format!("weekly check-in {week}"))?;
+        }
     }
     Ok(())
 }

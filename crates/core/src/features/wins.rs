@@ -34,6 +34,13 @@ impl WinKind {
             WinKind::Appreciation => "appreciation",
         }
     }
+    pub fn label(self) -> &'static str {
+        match self {
+            WinKind::TrustWin => "Trust win",
+            WinKind::HonestMoment => "Honest moment",
+            WinKind::Appreciation => "Appreciation",
+        }
+    }
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "trust_win" => Some(WinKind::TrustWin),
@@ -51,6 +58,84 @@ pub struct Win {
     pub kind: WinKind,
     pub text: String,
     pub at: Timestamp,
+}
+
+/// One entry of the wins timeline: a win someone noted, or something told before being asked.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Moment {
+    pub at: Timestamp,
+    pub by: PartnerId,
+    pub kind: MomentKind,
+    pub text: String,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MomentKind {
+    Win(WinKind),
+    /// A disclosure made before being asked.
+    DisclosedBeforeAsked,
+    /// A commitment day missed and told before being asked.
+    ToldBeforeAsked,
+}
+
+impl MomentKind {
+    pub fn label(&self) -> &'static str {
+        match self {
+            MomentKind::Win(k) => k.label(),
+            MomentKind::DisclosedBeforeAsked => "Told before being asked",
+            MomentKind::ToldBeforeAsked => "Commitment: told before being asked",
+        }
+    }
+}
+
+impl View {
+    /// The wins timeline, newest first: wins both noted, disclosures made before being asked,
+    /// and commitment days missed but told before being asked. Honesty counts as a win.
+    pub fn moments(&self) -> Vec<Moment> {
+        let mut out: Vec<Moment> = self
+            .wins
+            .iter()
+            .map(|w| Moment {
+                at: w.at,
+                by: w.by.clone(),
+                kind: MomentKind::Win(w.kind),
+                text: w.text.clone(),
+            })
+            .collect();
+        out.extend(
+            self.disclosures
+                .iter()
+                .filter(|d| d.before_asked)
+                .map(|d| Moment {
+                    at: d.at,
+                    by: d.by.clone(),
+                    kind: MomentKind::DisclosedBeforeAsked,
+                    text: d.text.clone(),
+                }),
+        );
+        for c in &self.commitments {
+            for l in c
+                .log
+                .iter()
+                .filter(|l| l.status == crate::features::LogStatus::DisclosedBeforeAsked)
+            {
+                let text = if l.note.is_empty() {
+                    format!("{} ({})", c.text, l.date)
+                } else {
+                    format!("{} ({}): {}", c.text, l.date, l.note)
+                };
+                out.push(Moment {
+                    at: l.at,
+                    by: c.by.clone(),
+                    kind: MomentKind::ToldBeforeAsked,
+                    text,
+                });
+            }
+        }
+        out.sort_by_key(|m| std::cmp::Reverse(m.at));
+        out
+    }
 }
 
 pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, now: Timestamp) -> Result<(), CoreError> {

@@ -114,6 +114,8 @@ pub fn generate(days: i64) -> Year {
             Command::AddCommitment {
                 id: commitment.clone(),
                 text: "Home by 6 on weekdays".into(),
+                rhythm: kintsugi_core::Rhythm::Weekdays,
+                start: "2025-11-24".into(),
             },
             t,
         )

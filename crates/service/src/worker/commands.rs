@@ -16,6 +16,8 @@ impl Worker {
         if self.opts.start || has_peers {
             self.go_online();
         }
+        // Changes merged while this device was off may have brought the partner's seals.
+        let mut reveal_due = true;
         self.publish(false);
         loop {
             let timeout = match self.typing {
@@ -73,6 +75,7 @@ impl Worker {
                         view_changed = true;
                     }
                     Ok(Request::RemoteChanged) => {
+                        reveal_due = true;
                         lock(&self.vault).mark_changed();
                         save_now = true;
                         view_changed = true;
@@ -93,6 +96,10 @@ impl Worker {
                     Err(TryRecvError::Empty) => break,
                     Err(TryRecvError::Disconnected) => Err(RecvTimeoutError::Disconnected),
                 };
+            }
+            if std::mem::take(&mut reveal_due) && self.reveal_checkins() {
+                save_now = true;
+                view_changed = true;
             }
             if save_now && self.save_now() {
                 publish_due = true;
@@ -133,6 +140,26 @@ impl Worker {
             self.save = SaveState::Saved { at: Some(now_ms()) };
         }
         false
+    }
+
+    /// Shares my sealed check-in answers for the days and weeks my partner has answered too.
+    /// Unlike shared journal entries this needs no partner online: the partner has answered,
+    /// so the answers are theirs to see whenever the devices next meet. Returns whether the
+    /// documents changed.
+    fn reveal_checkins(&mut self) -> bool {
+        let mut v = lock(&self.vault);
+        match v.model_mut().reveal_checkins(now_ms()) {
+            Ok(changed) => {
+                if changed {
+                    v.mark_changed();
+                }
+                changed
+            }
+            Err(e) => {
+                tracing::warn!("sealed check-ins could not be revealed: {e}");
+                false
+            }
+        }
     }
 
     /// Puts shared journal entries into the couple document, but only while a partner's
