@@ -505,3 +505,35 @@ fn reminders_are_private_and_due_only_until_done() {
     .unwrap();
     assert_eq!(a.view().reminders, ReminderSettings::default());
 }
+
+#[test]
+fn the_export_holds_my_sealed_answers_marked_and_never_the_partners() {
+    let (pa, pb) = (PartnerId::random(), PartnerId::random());
+    let mut a = device(&pa);
+    set_up(&mut a, "Sam", "Alex");
+    let mut b = partner_of(&mut a, &pb);
+    daily(&mut a, "2026-12-01", "SAM-EXPORT-LOW", 10);
+    weekly(&mut a, "2026-W49", "SAM-EXPORT-THERAPY", 11);
+    merge(DocKind::Couple, &mut a, &mut b);
+    let scope = ExportScope::default();
+    let mine = export(&a.view(), &scope, ExportFormat::Markdown);
+    assert!(mine.contains("SAM-EXPORT-LOW") && mine.contains("sealed: not shared yet"));
+    assert!(mine.contains("SAM-EXPORT-THERAPY"));
+    for format in [ExportFormat::Markdown, ExportFormat::Json] {
+        let theirs = export(&b.view(), &scope, format);
+        assert!(!theirs.contains("SAM-EXPORT"), "{theirs}");
+    }
+    let december = ExportScope {
+        from: Some("2026-12-01".into()),
+        to: Some("2026-12-31".into()),
+        own_private: false,
+    };
+    let november = ExportScope {
+        from: Some("2026-11-01".into()),
+        to: Some("2026-11-29".into()),
+        own_private: false,
+    };
+    // Week 49 runs from 30 November to 6 December.
+    assert!(export(&a.view(), &december, ExportFormat::Markdown).contains("SAM-EXPORT-THERAPY"));
+    assert!(!export(&a.view(), &november, ExportFormat::Json).contains("SAM-EXPORT-THERAPY"));
+}

@@ -416,10 +416,17 @@ pub(crate) fn export_json<M: SerializeMap>(
         .filter(|c| scope.contains(&c.date))
         .collect();
     out.serialize_entry("daily_checkins", &daily)?;
-    out.serialize_entry("weekly_checkins", &v.weekly_checkins)
+    let weekly: Vec<&WeeklyCheckIn> = v
+        .weekly_checkins
+        .iter()
+        .filter(|c| week_in(scope, &c.week))
+        .collect();
+    out.serialize_entry("weekly_checkins", &weekly)
 }
 
 pub(crate) fn export_markdown(v: &View, scope: &ExportScope, md: &mut String) {
+    // My own answers still sealed are mine to export; the partner's never are (not in the view).
+    let sealed = |s: bool| if s { " _(sealed: not shared yet)_" } else { "" };
     md.push_str("## Daily check-ins\n\n");
     let checkins: Vec<_> = v
         .daily_checkins
@@ -431,7 +438,7 @@ pub(crate) fn export_markdown(v: &View, scope: &ExportScope, md: &mut String) {
     }
     for c in checkins {
         md.push_str(&format!(
-            "- **{}**, {}: mood {}/5, connection {}/5, safety {}/5. High: {}. Low: {}. Needs: {}.\n",
+            "- **{}**, {}: mood {}/5, connection {}/5, safety {}/5. High: {}. Low: {}. Needs: {}.{}\n",
             c.date,
             v.name_of(&c.by),
             c.mood,
@@ -439,10 +446,44 @@ pub(crate) fn export_markdown(v: &View, scope: &ExportScope, md: &mut String) {
             c.safety,
             dash(&c.high),
             dash(&c.low),
-            dash(&c.need)
+            dash(&c.need),
+            sealed(c.sealed),
         ));
     }
     md.push('\n');
+    let weekly: Vec<_> = v
+        .weekly_checkins
+        .iter()
+        .filter(|c| week_in(scope, &c.week))
+        .collect();
+    if weekly.is_empty() {
+        return;
+    }
+    md.push_str("## Weekly check-ins\n\n");
+    for c in weekly {
+        md.push_str(&format!(
+            "- **{}**, {}: {} Agreement: {}. Commitments: {}. Wins: {}. For therapy: {}.{}\n",
+            c.week,
+            v.name_of(&c.by),
+            dash(&c.how_it_went),
+            dash(&c.agreements),
+            dash(&c.commitments),
+            dash(&c.wins),
+            dash(&c.for_therapy),
+            sealed(c.sealed),
+        ));
+    }
+    md.push('\n');
+}
+
+/// A week belongs to the period when any of its days does.
+fn week_in(scope: &ExportScope, week: &str) -> bool {
+    week_days(week).is_some_and(|(monday, _)| {
+        (0..7).any(|i| {
+            let day = monday + chrono::Duration::days(i);
+            scope.contains(&day.format("%Y-%m-%d").to_string())
+        })
+    })
 }
 
 fn dash(s: &str) -> &str {

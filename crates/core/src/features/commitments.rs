@@ -573,10 +573,15 @@ pub(crate) fn export_markdown(v: &View, scope: &ExportScope, md: &mut String) {
             .iter()
             .filter(|l| l.status == LogStatus::Kept)
             .count();
+        let state = match c.state {
+            CommitmentState::Active => String::new(),
+            other => format!(", {}", other.label().to_lowercase()),
+        };
         md.push_str(&format!(
-            "- {} ({}): kept {kept} of {} logged days\n",
+            "- {} ({}, {}{state}): kept {kept} of {} logged days\n",
             c.text,
             v.name_of(&c.by),
+            c.rhythm.describe(),
             in_period.len()
         ));
     }
