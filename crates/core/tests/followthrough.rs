@@ -537,3 +537,57 @@ fn the_export_holds_my_sealed_answers_marked_and_never_the_partners() {
     assert!(export(&a.view(), &december, ExportFormat::Markdown).contains("SAM-EXPORT-THERAPY"));
     assert!(!export(&a.view(), &november, ExportFormat::Json).contains("SAM-EXPORT-THERAPY"));
 }
+
+#[test]
+fn a_missed_day_is_never_turned_into_a_kept_one() {
+    let (mut a, mut b, id) = commitment_with_logs();
+    merge(DocKind::Couple, &mut a, &mut b);
+    b.apply(
+        Command::AcknowledgeCommitmentLog {
+            id: id.clone(),
+            date: "2026-11-25".into(),
+            note: "ok".into(),
+        },
+        6,
+    )
+    .unwrap();
+    merge(DocKind::Couple, &mut a, &mut b);
+    let log = |a: &mut Model, status, note: &str| {
+        a.apply(
+            Command::LogCommitment {
+                id: id.clone(),
+                date: "2026-11-25".into(),
+                status,
+                note: note.into(),
+            },
+            7,
+        )
+    };
+    for status in [LogStatus::Kept, LogStatus::DisclosedBeforeAsked] {
+        let err = log(&mut a, status, "").unwrap_err();
+        assert!(err.to_string().contains("stays as it was logged"), "{err}");
+    }
+    // Its note can grow, and the acknowledgement stays.
+    log(&mut a, LogStatus::Missed, "the train, and I did not call").unwrap();
+    let v = a.view();
+    let l = v.commitments[0].log_on("2026-11-25").unwrap();
+    assert_eq!(l.status, LogStatus::Missed);
+    assert_eq!(l.note, "the train, and I did not call");
+    assert_eq!(l.ack_note, "ok");
+    // A kept day may be corrected to missed.
+    a.apply(
+        Command::LogCommitment {
+            id: id.clone(),
+            date: "2026-11-24".into(),
+            status: LogStatus::Missed,
+            note: "I was late after all".into(),
+        },
+        8,
+    )
+    .unwrap();
+    let v = a.view();
+    assert_eq!(
+        v.commitments[0].log_on("2026-11-24").unwrap().status,
+        LogStatus::Missed
+    );
+}

@@ -455,11 +455,37 @@ pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, now: Timestamp) -> Resu
             long_text(&note, "The note")?;
             let c = d.own_item(COMMITMENTS, &id, "commitment", "by")?;
             let log = ensure_map(d.couple, &c, "log")?;
-            let l = d.couple.put_object(&log, date.as_str(), ObjType::Map)?;
-            d.couple.put(&l, "v", ITEM_VERSION)?;
-            d.couple.put(&l, "status", status.as_str())?;
-            d.couple.put(&l, "note", note.trim())?;
-            d.couple.put(&l, "at", now)?;
+            let before = Rd {
+                doc: d.couple,
+                obj: log.clone(),
+                place: format!("{COMMITMENTS}/{id}/log"),
+            }
+            .map(&date)
+            .ok()
+            .map(|l| (l.obj.clone(), l.opt_str("status").ok().flatten()));
+            match before {
+                // The same day again with the same status: only the note changes, and the
+                // partner's acknowledgement stays.
+                Some((l, Some(was))) if was == status.as_str() => {
+                    d.couple.put(&l, "note", note.trim())?;
+                }
+                // A missed day is never turned into something else: honesty is not editable.
+                Some((_, Some(was))) if was != LogStatus::Kept.as_str() => {
+                    return Err(invalid(format!(
+                        "{date} is logged as {}; a missed day stays as it was logged (you can change its note)",
+                        LogStatus::parse(&was)
+                            .map_or("missed", |s| s.label())
+                            .to_lowercase()
+                    )));
+                }
+                _ => {
+                    let l = d.couple.put_object(&log, date.as_str(), ObjType::Map)?;
+                    d.couple.put(&l, "v", ITEM_VERSION)?;
+                    d.couple.put(&l, "status", status.as_str())?;
+                    d.couple.put(&l, "note", note.trim())?;
+                    d.couple.put(&l, "at", now)?;
+                }
+            }
         }
         Command::AcknowledgeCommitmentLog { id, date, note } => {
             long_text(&note, "The note")?;
