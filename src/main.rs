@@ -12,12 +12,13 @@ fn main() -> ExitCode {
         Err(e) => return cli::usage_error(e),
     };
     init_logging();
+    let error_status = args.error_status();
     match cli::run(args) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(status) => status,
         Err(e) => {
             // One clear line; the cause chain joined, never a backtrace.
             eprintln!("kintsugi: {}", format_chain(&e));
-            ExitCode::FAILURE
+            error_status
         }
     }
 }

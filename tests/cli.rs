@@ -329,3 +329,626 @@ fn without_a_display_the_window_says_so_in_one_line() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(!d.exists(), "nothing created for a window that cannot open");
 }
+
+/// Runs a command that must be refused as a bad argument (exit 2) or a refused action (exit 1),
+/// with one line on stderr.
+fn refused(dir: &Path, args: &[&str], status: i32) -> String {
+    let out = kintsugi(dir, args);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(status), "kintsugi {args:?}: {err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one clear line, got: {err}"
+    );
+    assert!(out.stdout.is_empty(), "nothing printed on stdout: {args:?}");
+    err
+}
+
+fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&ok(dir, args)).unwrap()
+}
+
+fn today() -> String {
+    chrono::Local::now().date_naive().to_string()
+}
+
+#[test]
+fn commitments_add_log_pause_and_refusals() {
+    let dir = set_up();
+    let d = dir.path();
+    let id = ok(
+        d,
+        &["commitment", "add", "Home by six", "--rhythm", "weekdays"],
+    );
+    let id = id.trim().to_owned();
+    assert_eq!(id.len(), 32, "prints the new id: {id}");
+    let daily = ok(d, &["commitment", "add", "Phone stays on the table"]);
+    let daily = daily.trim().to_owned();
+
+    // Refused before anything is written: a bad rhythm, a bad date, unknown ids.
+    let before = ok(d, &["commitment", "list", "--json"]);
+    let err = refused(
+        d,
+        &[
+            "commitment",
+            "add",
+            "Call at lunch",
+            "--rhythm",
+            "fortnightly",
+        ],
+        2,
+    );
+    assert!(err.contains("fortnightly"), "{err}");
+    refused(
+        d,
+        &[
+            "commitment",
+            "add",
+            "Call at lunch",
+            "--rhythm",
+            "mon,funday",
+        ],
+        2,
+    );
+    refused(
+        d,
+        &[
+            "commitment",
+            "add",
+            "Call at lunch",
+            "--rhythm",
+            "once:someday",
+        ],
+        2,
+    );
+    refused(d, &["commitment", "add", "   "], 1);
+    let err = refused(d, &["commitment", "log", "nosuchid", "kept"], 1);
+    assert!(err.contains("no commitment"), "{err}");
+    refused(d, &["commitment", "log", &id, "sometimes"], 2);
+    let err = refused(
+        d,
+        &[
+            "commitment",
+            "log",
+            &daily[..8],
+            "kept",
+            "--date",
+            "yesterday",
+        ],
+        1,
+    );
+    assert!(err.contains("not a date"), "{err}");
+    let err = refused(
+        d,
+        &[
+            "commitment",
+            "log",
+            &daily[..8],
+            "kept",
+            "--date",
+            "2999-01-01",
+        ],
+        1,
+    );
+    assert!(err.contains("not come yet"), "{err}");
+    let err = refused(
+        d,
+        &[
+            "commitment",
+            "log",
+            &daily[..8],
+            "kept",
+            "--date",
+            "2020-01-01",
+        ],
+        1,
+    );
+    assert!(err.contains("counts from"), "{err}");
+    let err = refused(d, &["commitment", "pause", "nosuchid"], 1);
+    assert!(err.contains("no commitment"), "{err}");
+    assert_eq!(ok(d, &["commitment", "list", "--json"]), before);
+
+    let list = json(d, &["commitment", "list", "--json"]);
+    let c = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(c["text"], "Home by six");
+    assert_eq!(c["rhythm"], "weekdays");
+    assert_eq!(c["rhythm_words"], "on weekdays");
+    assert_eq!(c["state"], "active");
+    assert_eq!(c["start"], today().as_str());
+    let c = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == daily.as_str())
+        .unwrap();
+    assert_eq!(c["rhythm"], "daily", "daily is the default");
+    assert_eq!(c["due_today"], true);
+
+    // Log today by the first digits of the id. A kept day logged again can become a missed one
+    // (told before being asked); a missed day stays as logged, only its note may change.
+    ok(
+        d,
+        &[
+            "commitment",
+            "log",
+            &daily[..6],
+            "kept",
+            "--note",
+            "first try",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "commitment",
+            "log",
+            &daily[..6],
+            "disclosed",
+            "--note",
+            "told Alex",
+            "--date",
+            &today(),
+        ],
+    );
+    let before = ok(d, &["commitment", "list", "--json"]);
+    let err = refused(d, &["commitment", "log", &daily[..6], "kept"], 1);
+    assert!(err.contains("stays as it was logged"), "{err}");
+    assert_eq!(ok(d, &["commitment", "list", "--json"]), before);
+    ok(
+        d,
+        &[
+            "commitment",
+            "log",
+            &daily[..6],
+            "disclosed",
+            "--note",
+            "told Alex at dinner",
+        ],
+    );
+    let list = json(d, &["commitment", "list", "--json"]);
+    let c = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == daily.as_str())
+        .unwrap();
+    let log = c["log"].as_array().unwrap();
+    assert_eq!(log.len(), 1, "one log per day: {log:?}");
+    assert_eq!(log[0]["date"], today().as_str());
+    assert_eq!(log[0]["status"], "disclosed_before_asked");
+    assert_eq!(log[0]["note"], "told Alex at dinner");
+    assert_eq!(log[0]["acknowledged_by"], serde_json::Value::Null);
+    assert!(
+        c["summary"]
+            .as_str()
+            .unwrap()
+            .contains("told before being asked"),
+        "{c}"
+    );
+    let text = ok(d, &["commitment", "list"]);
+    assert!(text.contains("Phone stays on the table"), "{text}");
+    assert!(text.contains("every day"), "the rhythm in words: {text}");
+    assert!(text.contains("on weekdays"), "{text}");
+    assert!(text.contains("Told before being asked"), "{text}");
+    assert!(text.contains("told Alex at dinner"), "{text}");
+    assert!(text.contains("not acknowledged yet"), "{text}");
+    // Told before being asked shows in the wins timeline.
+    let wins = ok(d, &["win", "list"]);
+    assert!(
+        wins.contains("Phone stays on the table") || wins.contains("told Alex"),
+        "{wins}"
+    );
+
+    // Acknowledging one's own log is the partner's to do.
+    let before = ok(d, &["commitment", "list", "--json"]);
+    let err = refused(d, &["commitment", "ack", &daily[..8], &today()], 1);
+    assert!(err.contains("your own"), "{err}");
+    refused(d, &["commitment", "ack", &daily[..8], "not-a-date"], 1);
+    refused(d, &["commitment", "ack", "nosuchid", &today()], 1);
+    assert_eq!(ok(d, &["commitment", "list", "--json"]), before);
+
+    // Pause, resume, retire.
+    let state = |d: &Path| {
+        json(d, &["commitment", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id.as_str())
+            .unwrap()["state"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    ok(d, &["commitment", "pause", &id[..8]]);
+    assert_eq!(state(d), "paused");
+    assert!(ok(d, &["commitment", "list"]).contains("Paused"));
+    ok(d, &["commitment", "resume", &id]);
+    assert_eq!(state(d), "active");
+    ok(d, &["commitment", "retire", &id[..8]]);
+    assert_eq!(state(d), "retired");
+}
+
+#[test]
+fn commitment_once_rhythm_and_help() {
+    let dir = set_up();
+    let d = dir.path();
+    ok(
+        d,
+        &[
+            "commitment",
+            "add",
+            "Tell Alex about the trip",
+            "--rhythm",
+            "once:2030-05-01",
+        ],
+    );
+    ok(
+        d,
+        &["commitment", "add", "Walk together", "--rhythm", "mon,thu"],
+    );
+    let list = json(d, &["commitment", "list", "--json"]);
+    let rhythms: Vec<_> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["rhythm"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        rhythms.contains(&"once:2030-05-01".to_owned()),
+        "{rhythms:?}"
+    );
+    assert!(rhythms.contains(&"mon,thu".to_owned()), "{rhythms:?}");
+    let help = ok(d, &["commitment", "add", "--help"]);
+    assert!(
+        help.contains("weekdays") && help.contains("once:"),
+        "{help}"
+    );
+}
+
+#[test]
+fn disclosures_add_list_and_refusals() {
+    let dir = set_up();
+    let d = dir.path();
+    let id = ok(
+        d,
+        &[
+            "disclosure",
+            "add",
+            "--text",
+            "I looked at the old messages today.",
+            "--before-asked",
+        ],
+    );
+    let id = id.trim().to_owned();
+    assert_eq!(id.len(), 32);
+    ok(
+        d,
+        &["disclosure", "add", "--text", "I was late on purpose."],
+    );
+    let before = ok(d, &["disclosure", "list", "--json"]);
+    let err = refused(d, &["disclosure", "add", "--text", "  "], 1);
+    assert!(err.contains("needs some text"), "{err}");
+    let err = refused(d, &["disclosure", "ack", &id[..8]], 1);
+    assert!(err.contains("your own"), "{err}");
+    let err = refused(d, &["disclosure", "ack", "nosuchid"], 1);
+    assert!(err.contains("no disclosure"), "{err}");
+    refused(d, &["disclosure", "add"], 2);
+    assert_eq!(ok(d, &["disclosure", "list", "--json"]), before);
+
+    let list = json(d, &["disclosure", "list", "--json"]);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["text"], "I was late on purpose.", "newest first");
+    assert_eq!(list[1]["id"], id.as_str());
+    assert_eq!(list[1]["before_asked"], true);
+    assert_eq!(list[1]["acknowledged_at"], serde_json::Value::Null);
+    let text = ok(d, &["disclosure", "list"]);
+    assert!(text.contains("told before being asked"), "{text}");
+    assert!(text.contains("not acknowledged yet"), "{text}");
+    // Told before being asked is a win for both to see; the other one is not.
+    let wins = ok(d, &["win", "list"]);
+    assert!(
+        wins.contains("I looked at the old messages today."),
+        "{wins}"
+    );
+    assert!(!wins.contains("late on purpose"), "{wins}");
+}
+
+#[test]
+fn wins_timeline() {
+    let dir = set_up();
+    let d = dir.path();
+    let id = ok(
+        d,
+        &[
+            "win",
+            "add",
+            "--kind",
+            "win",
+            "--text",
+            "Shared my location unasked",
+        ],
+    );
+    assert_eq!(id.trim().len(), 32);
+    ok(
+        d,
+        &[
+            "win",
+            "add",
+            "--kind",
+            "honest",
+            "--text",
+            "Said I was scared",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "win",
+            "add",
+            "--kind",
+            "appreciation",
+            "--text",
+            "Thank you for the tea",
+        ],
+    );
+    let before = ok(d, &["win", "list", "--json"]);
+    refused(d, &["win", "add", "--kind", "great", "--text", "x"], 2);
+    let err = refused(d, &["win", "add", "--kind", "win", "--text", ""], 1);
+    assert!(err.contains("needs some text"), "{err}");
+    assert_eq!(ok(d, &["win", "list", "--json"]), before);
+
+    let list = json(d, &["win", "list", "--json"]);
+    let kinds: Vec<_> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kinds.len(), 3);
+    for k in ["trust_win", "honest_moment", "appreciation"] {
+        assert!(kinds.contains(&k.to_owned()), "{kinds:?}");
+    }
+    let text = ok(d, &["win", "list"]);
+    assert!(
+        text.contains("Appreciation: Thank you for the tea"),
+        "{text}"
+    );
+    assert!(text.contains("Sam"), "{text}");
+}
+
+#[test]
+fn weekly_checkins_and_my_sealed_answers() {
+    let dir = set_up();
+    let d = dir.path();
+    ok(
+        d,
+        &[
+            "checkin",
+            "weekly",
+            "--week",
+            "2026-W49",
+            "--how",
+            "A calmer week",
+            "--agreement",
+            "The phone rule held",
+            "--commitments",
+            "Home by six, four of five",
+            "--wins",
+            "The walk on Sunday",
+            "--therapy",
+            "Holidays with family",
+        ],
+    );
+    let before = ok(d, &["checkin", "list", "--weekly", "--json"]);
+    let err = refused(
+        d,
+        &["checkin", "weekly", "--week", "2026-W60", "--how", "x"],
+        1,
+    );
+    assert!(err.contains("not a week"), "{err}");
+    refused(d, &["checkin", "weekly", "--week", "soon", "--how", "x"], 1);
+    let err = refused(d, &["checkin", "weekly", "--week", "2026-W48"], 1);
+    assert!(err.contains("at least one answer"), "{err}");
+    assert_eq!(ok(d, &["checkin", "list", "--weekly", "--json"]), before);
+
+    let list = json(d, &["checkin", "list", "--weekly", "--json"]);
+    assert_eq!(list[0]["week"], "2026-W49");
+    assert_eq!(list[0]["how_it_went"], "A calmer week");
+    assert_eq!(list[0]["for_therapy"], "Holidays with family");
+    assert_eq!(list[0]["sealed"], true, "Alex has not answered");
+    let text = ok(d, &["checkin", "list", "--weekly"]);
+    assert!(text.contains("2026-W49"), "{text}");
+    assert!(text.contains("The phone rule held"), "{text}");
+    assert!(text.contains("sealed until Alex answers"), "{text}");
+
+    // The default week is this ISO week.
+    ok(d, &["checkin", "weekly", "--how", "fine"]);
+    let week = {
+        use chrono::Datelike;
+        let w = chrono::Local::now().date_naive().iso_week();
+        format!("{}-W{:02}", w.year(), w.week())
+    };
+    let list = json(d, &["checkin", "list", "--weekly", "--json"]);
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["week"] == week.as_str()),
+        "{list}"
+    );
+
+    // Daily: my own answers are marked sealed until Alex answers.
+    ok(
+        d,
+        &[
+            "checkin",
+            "add",
+            "--mood",
+            "4",
+            "--connection",
+            "3",
+            "--safety",
+            "4",
+            "--high",
+            "breakfast together",
+        ],
+    );
+    let daily = json(d, &["checkin", "list", "--json"]);
+    assert_eq!(daily[0]["high"], "breakfast together");
+    assert_eq!(daily[0]["sealed"], true);
+    let text = ok(d, &["checkin", "list"]);
+    assert!(text.contains("breakfast together"), "{text}");
+    assert!(text.contains("[sealed until Alex answers]"), "{text}");
+}
+
+#[test]
+fn reminders_set_show_and_due_exit_statuses() {
+    let dir = set_up();
+    let d = dir.path();
+    let due = |d: &Path| {
+        let out = kintsugi(d, &["reminders", "due"]);
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let shown = json(d, &["reminders", "show", "--json"]);
+    assert_eq!(shown["daily"], serde_json::Value::Null, "{shown}");
+    assert_eq!(due(d).0, Some(1), "nothing set, nothing due");
+
+    // Refusals change nothing.
+    let err = refused(d, &["reminders", "set"], 1);
+    assert!(err.contains("--daily"), "{err}");
+    refused(d, &["reminders", "set", "--daily", "25:00"], 2);
+    refused(d, &["reminders", "set", "--weekly", "funday@10:00"], 2);
+    refused(d, &["reminders", "set", "--weekly", "10:00"], 2);
+    refused(d, &["reminders", "set", "--evening-log", "soon"], 2);
+    assert_eq!(json(d, &["reminders", "show", "--json"]), shown);
+
+    // A time that has passed today (00:00 always has) and no check-in yet: due, exit 0.
+    ok(d, &["reminders", "set", "--daily", "00:00"]);
+    let (code, out, err) = due(d);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("check-in"), "{out}");
+    let list = json(d, &["reminders", "due", "--json"]);
+    assert_eq!(list[0]["period"], today().as_str(), "{list}");
+    ok(
+        d,
+        &[
+            "checkin",
+            "add",
+            "--mood",
+            "3",
+            "--connection",
+            "3",
+            "--safety",
+            "3",
+        ],
+    );
+    let (code, out, _) = due(d);
+    assert_eq!(code, Some(1), "done for today: {out}");
+
+    // The weekly check-in, and the evening log of a commitment due today.
+    ok(d, &["reminders", "set", "--weekly", "mon@00:00"]);
+    assert_eq!(due(d).0, Some(0));
+    ok(d, &["checkin", "weekly", "--how", "steady"]);
+    assert_eq!(due(d).0, Some(1));
+    ok(d, &["reminders", "set", "--evening-log", "00:00"]);
+    assert_eq!(due(d).0, Some(1), "no commitment to log");
+    let id = ok(d, &["commitment", "add", "Phone on the table"]);
+    let (code, out, _) = due(d);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("commitment"), "{out}");
+    ok(d, &["commitment", "log", id.trim(), "kept"]);
+    assert_eq!(due(d).0, Some(1));
+
+    let text = ok(d, &["reminders", "show"]);
+    assert!(text.contains("Daily check-in: 00:00"), "{text}");
+    assert!(text.contains("Monday at 00:00"), "{text}");
+    let shown = json(d, &["reminders", "show", "--json"]);
+    assert_eq!(shown["weekly"], "mon@00:00", "{shown}");
+    assert_eq!(shown["evening_log"], "00:00", "{shown}");
+    ok(
+        d,
+        &[
+            "reminders",
+            "set",
+            "--daily",
+            "off",
+            "--weekly",
+            "off",
+            "--evening-log",
+            "21:30",
+        ],
+    );
+    let shown = json(d, &["reminders", "show", "--json"]);
+    assert_eq!(shown["daily"], serde_json::Value::Null, "{shown}");
+    assert_eq!(shown["weekly"], serde_json::Value::Null, "{shown}");
+    assert_eq!(shown["evening_log"], "21:30", "{shown}");
+
+    // An error is 2, apart from "nothing due".
+    let missing = tempfile::tempdir().unwrap();
+    let out = kintsugi(&missing.path().join("none"), &["reminders", "due"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .trim_end()
+            .lines()
+            .count(),
+        1
+    );
+    let help = ok(d, &["reminders", "due", "--help"]);
+    assert!(
+        help.contains("0 when something is due") && help.contains("1 when nothing is"),
+        "{help}"
+    );
+}
+
+#[test]
+fn reminders_are_private() {
+    let dir = set_up();
+    let d = dir.path();
+    ok(
+        d,
+        &[
+            "reminders",
+            "set",
+            "--daily",
+            "07:41",
+            "--weekly",
+            "sun@19:17",
+        ],
+    );
+    let f = d.join("couple.automerge");
+    ok(d, &["doc", "save", "couple", "-o", f.to_str().unwrap()]);
+    let mut couple =
+        kintsugi_core::automerge::AutoCommit::load(&std::fs::read(&f).unwrap()).unwrap();
+    let dump: String = couple
+        .get_changes(&[])
+        .iter()
+        .map(|c| format!("{:?}", c.decode()))
+        .collect();
+    assert!(
+        !dump.contains("07:41") && !dump.contains("19:17"),
+        "never in the couple document"
+    );
+    let f = d.join("private.automerge");
+    ok(d, &["doc", "save", "private", "-o", f.to_str().unwrap()]);
+    let mut private =
+        kintsugi_core::automerge::AutoCommit::load(&std::fs::read(&f).unwrap()).unwrap();
+    let dump: String = private
+        .get_changes(&[])
+        .iter()
+        .map(|c| format!("{:?}", c.decode()))
+        .collect();
+    assert!(dump.contains("07:41"), "kept in my private document");
+}

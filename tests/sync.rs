@@ -8,7 +8,9 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use kintsugi_core::automerge::{AutoCommit, ReadDoc};
+use kintsugi_core::automerge::{
+    AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value, legacy::OpType,
+};
 
 struct Device {
     dir: tempfile::TempDir,
@@ -83,6 +85,15 @@ impl Device {
             .as_str()
             .unwrap()
             .to_owned()
+    }
+
+    /// One of this device's documents, saved by the CLI into a scratch directory (so the data
+    /// directory holds only what the device itself wrote).
+    fn saved_doc(&self, kind: &str) -> AutoCommit {
+        let scratch = tempfile::tempdir().unwrap();
+        let f = scratch.path().join("doc.bin");
+        self.ok(&["doc", "save", kind, "-o", f.to_str().unwrap()]);
+        AutoCommit::load(&std::fs::read(&f).unwrap()).unwrap()
     }
 
     fn store_bytes(&self) -> Vec<u8> {
@@ -455,4 +466,257 @@ fn mdns_finds_a_device_whose_address_changed() {
     b.mdns = true;
     sync_all(&[&a, &b]);
     assert!(b.section("review").contains("found-by-mdns"));
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Whether `marker` is anywhere in `doc` or its history: the uncompressed bytes, every change's
+/// decoded ops (each string value, and the characters of text splices joined in op order), and
+/// every value (text included) of the document as it stood after each change.
+fn doc_mentions(doc: &mut AutoCommit, marker: &str) -> bool {
+    if contains(&doc.save_nocompress(), marker) {
+        return true;
+    }
+    let changes = doc.get_changes(&[]);
+    assert!(!changes.is_empty(), "a document with history");
+    for change in &changes {
+        let decoded = change.decode();
+        if format!("{decoded:?}").contains(marker) {
+            return true;
+        }
+        let joined: String = decoded
+            .operations
+            .iter()
+            .filter_map(|op| match &op.action {
+                OpType::Put(ScalarValue::Str(s)) => Some(s.to_string()),
+                _ => None,
+            })
+            .collect();
+        if joined.contains(marker) {
+            return true;
+        }
+        if state_mentions(doc, &ROOT, &[change.hash()], marker) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether any key or value under `obj`, as of `heads`, holds `marker`.
+fn state_mentions(doc: &AutoCommit, obj: &ObjId, heads: &[ChangeHash], marker: &str) -> bool {
+    let value_mentions = |values: Vec<(Value<'_>, ObjId)>| {
+        values.into_iter().any(|(v, id)| match v {
+            Value::Object(_) => state_mentions(doc, &id, heads, marker),
+            Value::Scalar(s) => match s.as_ref() {
+                ScalarValue::Str(s) => s.contains(marker),
+                ScalarValue::Bytes(b) => contains(b, marker),
+                _ => false,
+            },
+        })
+    };
+    match doc.object_type(obj) {
+        Ok(ObjType::Text) => doc.text_at(obj, heads).is_ok_and(|t| t.contains(marker)),
+        Ok(ObjType::List) => (0..doc.length_at(obj, heads))
+            .any(|i| value_mentions(doc.get_all_at(obj, i, heads).unwrap_or_default())),
+        Ok(ObjType::Map | ObjType::Table) => doc.keys_at(obj, heads).any(|key| {
+            key.contains(marker)
+                || value_mentions(doc.get_all_at(obj, key.as_str(), heads).unwrap_or_default())
+        }),
+        Err(_) => false,
+    }
+}
+
+/// `marker` is in no byte of any file in the device's data directory, and in neither of its
+/// documents once decoded, history included.
+fn assert_nowhere(dev: &Device, marker: &str, why: &str) {
+    let files = files_under(dev.path());
+    assert!(!files.is_empty());
+    for f in &files {
+        assert!(
+            !contains(&std::fs::read(f).unwrap(), marker),
+            "{marker} in the raw bytes of {}: {why}",
+            f.display()
+        );
+    }
+    for kind in ["couple", "private"] {
+        assert!(
+            !doc_mentions(&mut dev.saved_doc(kind), marker),
+            "{marker} in the decoded {kind} document or its history: {why}"
+        );
+    }
+}
+
+#[test]
+fn a_logged_commitment_is_acknowledged_on_the_partners_device() {
+    let a = Device::new("Sam", "Alex");
+    let b = Device::new("Alex", "Sam");
+    pair(&a, &b, false);
+    let id = a
+        .ok(&["commitment", "add", "Home by six", "--rhythm", "daily"])
+        .trim()
+        .to_owned();
+    a.ok(&[
+        "commitment",
+        "log",
+        &id[..8],
+        "kept",
+        "--note",
+        "home at 5:40",
+    ]);
+    sync_all(&[&a, &b]);
+
+    let list = b.ok(&["commitment", "list"]);
+    assert!(list.contains("Home by six"), "{list}");
+    assert!(list.contains("home at 5:40"), "{list}");
+    assert!(list.contains("not acknowledged yet"), "{list}");
+    let json: serde_json::Value =
+        serde_json::from_str(&b.ok(&["commitment", "list", "--json"])).unwrap();
+    let date = json[0]["log"][0]["date"].as_str().unwrap().to_owned();
+    // Only Sam logs Sam's commitment.
+    let out = b.run(&["commitment", "log", &id[..8], "missed"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only Sam"));
+    b.ok(&[
+        "commitment",
+        "ack",
+        &id[..8],
+        &date,
+        "--note",
+        "I saw you come in, thank you",
+    ]);
+    sync_all(&[&a, &b]);
+
+    let json: serde_json::Value =
+        serde_json::from_str(&a.ok(&["commitment", "list", "--json"])).unwrap();
+    let log = &json[0]["log"][0];
+    assert_eq!(log["date"], date.as_str());
+    assert_eq!(log["status"], "kept");
+    assert_eq!(log["ack_note"], "I saw you come in, thank you", "{json}");
+    assert!(log["acknowledged_at"].is_i64(), "{json}");
+    assert!(log["acknowledged_by"].is_string(), "{json}");
+    assert_ne!(
+        log["acknowledged_by"], json[0]["by"],
+        "acknowledged by Alex"
+    );
+    let list = a.ok(&["commitment", "list"]);
+    assert!(list.contains("acknowledged by Alex"), "{list}");
+    assert!(list.contains("I saw you come in, thank you"), "{list}");
+}
+
+#[test]
+fn a_checkin_stays_off_the_partners_device_until_the_partner_answers() {
+    let a = Device::new("Sam", "Alex");
+    let b = Device::new("Alex", "Sam");
+    pair(&a, &b, false);
+    let (day, week) = ("2026-11-24", "2026-W48");
+    let (a_daily, a_weekly) = ("kiwi-daily-answer-7f3a", "kiwi-weekly-answer-9c1e");
+    let (b_daily, b_weekly) = ("tui-answer-daily-2b8d", "tui-answer-weekly-5e0c");
+    let answer_daily = |d: &Device, text: &str| {
+        d.ok(&[
+            "checkin",
+            "add",
+            "--mood",
+            "3",
+            "--connection",
+            "4",
+            "--safety",
+            "4",
+            "--high",
+            text,
+            "--date",
+            day,
+        ])
+    };
+    answer_daily(&a, a_daily);
+    a.ok(&["checkin", "weekly", "--week", week, "--how", a_weekly]);
+    // Not even A's own couple document holds the answers yet: only that Sam answered.
+    for marker in [a_daily, a_weekly] {
+        assert!(
+            !doc_mentions(&mut a.saved_doc("couple"), marker),
+            "{marker} in A's couple document before Alex answered"
+        );
+    }
+    assert!(
+        a.ok(&["checkin", "list"])
+            .contains("[sealed until Alex answers]")
+    );
+
+    sync_all(&[&a, &b]);
+    let list = b.ok(&["checkin", "list"]);
+    assert!(
+        list.contains(&format!("{day}  Sam answered (sealed until you answer)")),
+        "{list}"
+    );
+    let weekly = b.ok(&["checkin", "list", "--weekly"]);
+    assert!(
+        weekly.contains("Sam answered (sealed until you answer)"),
+        "{weekly}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&b.ok(&["checkin", "list", "--json"])).unwrap();
+    assert_eq!(json[0]["date"], day, "{json}");
+    assert_eq!(json[0]["sealed"], true, "{json}");
+    assert_eq!(json[0]["mood"], serde_json::Value::Null, "{json}");
+    for marker in [a_daily, a_weekly] {
+        assert!(!list.contains(marker) && !weekly.contains(marker));
+        assert_nowhere(&b, marker, "Alex has not answered yet");
+    }
+
+    // Alex answers; after syncing, both devices show both answers.
+    answer_daily(&b, b_daily);
+    b.ok(&["checkin", "weekly", "--week", week, "--how", b_weekly]);
+    let both = |d: &Device| {
+        let (daily, weekly) = (
+            d.ok(&["checkin", "list"]),
+            d.ok(&["checkin", "list", "--weekly"]),
+        );
+        daily.contains(a_daily)
+            && daily.contains(b_daily)
+            && weekly.contains(a_weekly)
+            && weekly.contains(b_weekly)
+            && !daily.contains("[sealed")
+            && !weekly.contains("[sealed")
+            && !daily.contains("answered (")
+            && !weekly.contains("answered (")
+    };
+    // A copies its answers in when Alex's seal arrives, which takes a second exchange.
+    let mut rounds = 0;
+    while !(both(&a) && both(&b)) {
+        rounds += 1;
+        assert!(
+            rounds <= 4,
+            "not revealed on both devices after 4 syncs:\nA:\n{}{}\nB:\n{}{}",
+            a.ok(&["checkin", "list"]),
+            a.ok(&["checkin", "list", "--weekly"]),
+            b.ok(&["checkin", "list"]),
+            b.ok(&["checkin", "list", "--weekly"])
+        );
+        sync_all(&[&a, &b]);
+    }
+    // The check above is not blind: the decoded documents now hold A's answers on B.
+    for marker in [a_daily, a_weekly] {
+        assert!(doc_mentions(&mut b.saved_doc("couple"), marker), "{marker}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&b.ok(&["checkin", "list", "--json"])).unwrap();
+    let sam = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["high"] == a_daily)
+        .unwrap();
+    assert_eq!(sam["sealed"], false);
+    assert_eq!(sam["mood"], 3);
 }

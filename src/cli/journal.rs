@@ -7,7 +7,7 @@ use clap::Subcommand;
 use kintsugi_core::{Command, ItemId, View};
 use kintsugi_service::{Vault, now_ms, today_local};
 
-use super::warn_errors;
+use super::{resolve_id, short_id, warn_errors};
 
 #[derive(Subcommand, Debug)]
 pub enum JournalCmd {
@@ -100,7 +100,7 @@ pub fn run(mut vault: Vault, cmd: JournalCmd, out: &mut dyn Write) -> Result<()>
                     writeln!(
                         out,
                         "{}  {}  mood {}  {}  {}{}",
-                        &e.id.0[..8],
+                        short_id(&e.id),
                         e.date,
                         e.mood.map_or("-".into(), |m| m.to_string()),
                         if e.shared { "shared " } else { "private" },
@@ -117,16 +117,7 @@ pub fn run(mut vault: Vault, cmd: JournalCmd, out: &mut dyn Write) -> Result<()>
 
 /// The one journal entry whose id starts with `prefix`.
 fn entry_id(view: &View, prefix: &str) -> Result<ItemId> {
-    let found: Vec<_> = view
-        .journal
-        .iter()
-        .filter(|e| e.id.0.starts_with(prefix))
-        .collect();
-    match found.as_slice() {
-        [one] => Ok(one.id.clone()),
-        [] => bail!("there is no journal entry with the id {prefix}"),
-        _ => bail!("more than one journal entry starts with {prefix}; give more of the id"),
-    }
+    resolve_id(view.journal.iter().map(|e| &e.id), prefix, "journal entry")
 }
 
 fn tags_suffix(tags: &[String]) -> String {

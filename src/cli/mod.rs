@@ -2,10 +2,14 @@
 
 mod agreement;
 mod checkin;
+mod commitment;
 mod devices;
+mod disclosure;
 mod doc;
 mod export;
 mod journal;
+mod reminders;
+mod win;
 mod window;
 
 use std::io::Write;
@@ -14,15 +18,19 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use kintsugi_core::{Command, View};
+use kintsugi_core::{Command, ItemId, View};
 use kintsugi_service::{FILE_NAME, NetOptions, Vault, now_ms, resolve_data_dir};
 
 use agreement::AgreementCmd;
 use checkin::CheckinCmd;
+use commitment::CommitmentCmd;
 use devices::{PairCmd, PeersCmd};
+use disclosure::DisclosureCmd;
 use doc::DocCmd;
 use export::ExportArgs;
 use journal::JournalCmd;
+use reminders::RemindersCmd;
+use win::WinCmd;
 
 /// Kintsugi: a private journal and shared space for two partners rebuilding trust.
 ///
@@ -52,9 +60,24 @@ enum Cmd {
     /// The agreement you write together.
     #[command(subcommand)]
     Agreement(AgreementCmd),
-    /// Daily check-ins.
+    /// Daily and weekly check-ins, sealed until both of you have answered.
     #[command(subcommand)]
     Checkin(CheckinCmd),
+    /// Commitments: make one, log each day it was due, acknowledge your partner's log.
+    #[command(subcommand)]
+    Commitment(CommitmentCmd),
+    /// "I need to tell you something": disclosures and their acknowledgement.
+    #[command(subcommand)]
+    Disclosure(DisclosureCmd),
+    /// Trust wins, honest moments and appreciation, in one timeline.
+    #[command(subcommand)]
+    Win(WinCmd),
+    /// Your reminder times (private to you), and what is due now, for a scheduler.
+    ///
+    /// `kintsugi reminders due` prints what is due and exits with 0 when something is due, 1 when
+    /// nothing is due, and 2 on an error.
+    #[command(subcommand)]
+    Reminders(RemindersCmd),
     /// Export to JSON or Markdown (to stdout, or a file with -o).
     Export(ExportArgs),
     /// Raw automerge documents.
@@ -105,14 +128,28 @@ pub fn usage_error(e: clap::Error) -> ExitCode {
     }
 }
 
-pub fn run(args: Args) -> Result<()> {
+impl Args {
+    /// The exit status for an error: 2 for `reminders due`, whose 1 means "nothing is due".
+    pub fn error_status(&self) -> ExitCode {
+        match &self.command {
+            Some(Cmd::Reminders(c)) if c.is_due() => ExitCode::from(2),
+            _ => ExitCode::FAILURE,
+        }
+    }
+}
+
+/// Runs the command; the exit status is success unless the command gives its own meaning to it
+/// (`reminders due`: 1 when nothing is due).
+pub fn run(args: Args) -> Result<ExitCode> {
     let dir = resolve_data_dir(args.data_dir.as_deref())?;
     let cmd = match args.command {
-        None => return window::run(&dir),
-        Some(Cmd::Init { name, partner }) => return init(&dir, name, partner),
+        None => return window::run(&dir).map(|()| ExitCode::SUCCESS),
+        Some(Cmd::Init { name, partner }) => {
+            return init(&dir, name, partner).map(|()| ExitCode::SUCCESS);
+        }
         // A second own device joins before it is set up: it takes the inviter's identity.
         Some(Cmd::Pair(PairCmd::Join { code, timeout })) => {
-            return devices::pair_join(&dir, &code, timeout);
+            return devices::pair_join(&dir, &code, timeout).map(|()| ExitCode::SUCCESS);
         }
         Some(cmd) => cmd,
     };
@@ -136,9 +173,13 @@ pub fn run(args: Args) -> Result<()> {
     let out = &mut std::io::stdout().lock();
     match cmd {
         Cmd::Init { .. } | Cmd::Pair(PairCmd::Join { .. }) => unreachable!("handled above"),
+        Cmd::Reminders(c) => return reminders::run(vault, c, out),
         Cmd::Journal(c) => journal::run(vault, c, out),
         Cmd::Agreement(c) => agreement::run(vault, c, out),
         Cmd::Checkin(c) => checkin::run(vault, c, out),
+        Cmd::Commitment(c) => commitment::run(vault, c, out),
+        Cmd::Disclosure(c) => disclosure::run(vault, c, out),
+        Cmd::Win(c) => win::run(vault, c, out),
         Cmd::Export(a) => export::run(vault, a, out),
         Cmd::Doc(c) => doc::run(vault, c, out),
         Cmd::Peers(c) => devices::peers(vault, c, out),
@@ -160,6 +201,7 @@ pub fn run(args: Args) -> Result<()> {
             devices::sync(&dir, once, timeout)
         }
     }
+    .map(|()| ExitCode::SUCCESS)
 }
 
 fn init(dir: &Path, name: String, partner: String) -> Result<()> {
@@ -200,6 +242,43 @@ fn local_time(ms: i64) -> String {
                 .to_string()
         })
         .unwrap_or_else(|| "an unknown time".into())
+}
+
+/// The one item among `ids` whose id is `prefix` or starts with it (ids are long; people type
+/// the first digits, as `list` prints them).
+fn resolve_id<'a>(
+    ids: impl IntoIterator<Item = &'a ItemId>,
+    prefix: &str,
+    what: &str,
+) -> Result<ItemId> {
+    let prefix = prefix.trim();
+    if prefix.is_empty() {
+        bail!("give the {what}'s id (or its first digits), as listed");
+    }
+    let found: Vec<&ItemId> = ids
+        .into_iter()
+        .filter(|id| id.0.starts_with(prefix))
+        .collect();
+    match found.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => bail!("there is no {what} with the id {prefix}; nothing was changed"),
+        _ if found.iter().any(|id| id.0 == prefix) => Ok(ItemId(prefix.to_owned())),
+        _ => bail!("more than one {what} starts with {prefix}; give more of the id"),
+    }
+}
+
+/// The first digits of an id, as lists print them.
+fn short_id(id: &ItemId) -> &str {
+    &id.0[..8.min(id.0.len())]
+}
+
+/// The name this device uses for the partner ("your partner" before one is set).
+fn partner_name(view: &View) -> String {
+    if view.partner_name.trim().is_empty() {
+        "your partner".to_owned()
+    } else {
+        view.partner_name.clone()
+    }
 }
 
 /// Unreadable items are reported on stderr so a script's stdout stays clean.
