@@ -115,8 +115,11 @@ pub fn run(mut vault: Vault, cmd: RemindersCmd, out: &mut dyn Write) -> Result<E
                 writeln!(
                     out,
                     "Weekly check-in: {}",
-                    r.weekly
-                        .map_or_else(off, |(d, t)| format!("{} at {}", day_name(d), hm(t)))
+                    r.weekly.map_or_else(off, |(d, t)| format!(
+                        "{} at {}",
+                        kintsugi_core::weekday_name(d),
+                        hm(t)
+                    ))
                 )?;
                 writeln!(
                     out,
@@ -152,16 +155,4 @@ pub fn run(mut vault: Vault, cmd: RemindersCmd, out: &mut dyn Write) -> Result<E
 
 fn hm(t: NaiveTime) -> String {
     t.format("%H:%M").to_string()
-}
-
-fn day_name(d: Weekday) -> &'static str {
-    match d {
-        Weekday::Mon => "Monday",
-        Weekday::Tue => "Tuesday",
-        Weekday::Wed => "Wednesday",
-        Weekday::Thu => "Thursday",
-        Weekday::Fri => "Friday",
-        Weekday::Sat => "Saturday",
-        Weekday::Sun => "Sunday",
-    }
 }

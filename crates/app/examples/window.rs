@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use kintsugi_core::{Command, DailyAnswers, DocKind, ItemId};
+use chrono::Datelike;
+use kintsugi_core::{Command, CommitmentState, DailyAnswers, DocKind, ItemId, LogStatus, Rhythm};
 use kintsugi_service::{Vault, now_ms, spawn, today_local};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -120,6 +121,8 @@ fn seed(vault: &mut Vault) -> Result<(), Box<dyn std::error::Error>> {
         },
         now,
     )?;
+    seed_commitments(vault, &mut alex)?;
+    seed_together(vault, &mut alex)?;
     alex.save(now)?;
     vault.apply(
         Command::SaveDailyCheckIn {
@@ -142,5 +145,300 @@ fn seed(vault: &mut Vault) -> Result<(), Box<dyn std::error::Error>> {
         .merge(&mut theirs)?;
     vault.mark_changed();
     vault.save(now)?;
+    Ok(())
+}
+
+/// Commitments of both, logged over several weeks (mostly kept, a few missed, some told before
+/// being asked, a few days not logged), one paused, and some days acknowledged by the other.
+fn seed_commitments(sam: &mut Vault, alex: &mut Vault) -> Result<(), Box<dyn std::error::Error>> {
+    let today = today_local();
+    let now = now_ms();
+    let ymd = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    // A log is written on its own day, so "logged on …" reads true.
+    let at = |d: chrono::NaiveDate| now - (today - d).num_days() * 86_400_000;
+    let days_since = |weeks: i64| {
+        let start = today - chrono::Duration::weeks(weeks);
+        (0..=(today - start).num_days()).map(move |i| (i, start + chrono::Duration::days(i)))
+    };
+
+    let home = ItemId::random();
+    let start = today - chrono::Duration::weeks(20);
+    sam.apply(
+        Command::AddCommitment {
+            id: home.clone(),
+            text: "Home by 6 on weekdays".into(),
+            rhythm: Rhythm::Weekdays,
+            start: ymd(start),
+        },
+        at(start),
+    )?;
+    for (i, day) in days_since(20) {
+        if day >= today || !Rhythm::Weekdays.falls_on(day) {
+            continue;
+        }
+        let (status, note) = match i {
+            _ if i % 23 == 4 => (LogStatus::Missed, "Lost track of time at work."),
+            _ if i % 17 == 9 => (
+                LogStatus::DisclosedBeforeAsked,
+                "The meeting ran over; I called you before I left.",
+            ),
+            _ if i % 29 == 13 => continue,
+            _ if i % 11 == 2 => (LogStatus::Kept, "Home at 5:40, we cooked together."),
+            _ => (LogStatus::Kept, ""),
+        };
+        sam.apply(
+            Command::LogCommitment {
+                id: home.clone(),
+                date: ymd(day),
+                status,
+                note: note.into(),
+            },
+            at(day),
+        )?;
+    }
+
+    let phone = ItemId::random();
+    let start = today - chrono::Duration::weeks(9);
+    let paused = today - chrono::Duration::days(10);
+    sam.apply(
+        Command::AddCommitment {
+            id: phone.clone(),
+            text: "Phone on the table at dinner".into(),
+            rhythm: Rhythm::days(vec![
+                chrono::Weekday::Mon,
+                chrono::Weekday::Wed,
+                chrono::Weekday::Fri,
+            ]),
+            start: ymd(start),
+        },
+        at(start),
+    )?;
+    for (i, day) in days_since(9) {
+        if day >= paused
+            || !matches!(
+                day.weekday(),
+                chrono::Weekday::Mon | chrono::Weekday::Wed | chrono::Weekday::Fri
+            )
+        {
+            continue;
+        }
+        let status = if i % 13 == 5 {
+            LogStatus::Missed
+        } else {
+            LogStatus::Kept
+        };
+        sam.apply(
+            Command::LogCommitment {
+                id: phone.clone(),
+                date: ymd(day),
+                status,
+                note: String::new(),
+            },
+            at(day),
+        )?;
+    }
+    sam.apply(
+        Command::SetCommitmentState {
+            id: phone,
+            state: CommitmentState::Paused,
+            date: ymd(paused),
+        },
+        at(paused),
+    )?;
+
+    let quiet = ItemId::random();
+    let start = today - chrono::Duration::weeks(6);
+    alex.apply(
+        Command::AddCommitment {
+            id: quiet.clone(),
+            text: "Say what I need instead of going quiet".into(),
+            rhythm: Rhythm::Daily,
+            start: ymd(start),
+        },
+        at(start),
+    )?;
+    for (i, day) in days_since(6) {
+        if day >= today || i % 9 == 4 {
+            continue;
+        }
+        let status = if i % 10 == 7 {
+            LogStatus::Missed
+        } else {
+            LogStatus::Kept
+        };
+        alex.apply(
+            Command::LogCommitment {
+                id: quiet.clone(),
+                date: ymd(day),
+                status,
+                note: String::new(),
+            },
+            at(day),
+        )?;
+    }
+
+    // Each device receives the other's commitments, then acknowledges some recent days.
+    let mut theirs = sam.model_mut().doc_mut(DocKind::Couple).fork();
+    alex.model_mut()
+        .doc_mut(DocKind::Couple)
+        .merge(&mut theirs)?;
+    let mut theirs = alex.model_mut().doc_mut(DocKind::Couple).fork();
+    sam.model_mut()
+        .doc_mut(DocKind::Couple)
+        .merge(&mut theirs)?;
+    let view = sam.view();
+    for (vault, id, notes) in [
+        (
+            &mut *alex,
+            &home,
+            ["Thank you for calling ahead.", "", "Seen, thank you"],
+        ),
+        (&mut *sam, &quiet, ["", "I noticed. Thank you.", ""]),
+    ] {
+        let Some(c) = view.commitments.iter().find(|c| &c.id == id) else {
+            continue;
+        };
+        for (n, l) in c.log.iter().take(8).skip(1).enumerate() {
+            let note = if l.status == LogStatus::DisclosedBeforeAsked {
+                "Thank you for telling me before I had to ask."
+            } else {
+                notes[n % 3]
+            };
+            let day = kintsugi_core::parse_date(&l.date).unwrap_or(today);
+            vault.apply(
+                Command::AcknowledgeCommitmentLog {
+                    id: id.clone(),
+                    date: l.date.clone(),
+                    note: note.into(),
+                },
+                at(day) + 3_600_000,
+            )?;
+        }
+    }
+    sam.mark_changed();
+    Ok(())
+}
+
+/// Disclosures (one answered, one waiting for Sam's answer), wins of both, last week's weekly
+/// check-in answered by both, this week's answered by Alex only, and Sam's reminder times.
+fn seed_together(sam: &mut Vault, alex: &mut Vault) -> Result<(), Box<dyn std::error::Error>> {
+    use kintsugi_core::{ReminderSettings, WeeklyAnswers, WinKind, iso_week};
+    let now = now_ms();
+    let ago = |days: i64, hours: i64| now - days * 86_400_000 - hours * 3_600_000;
+    let exchange = |from: &mut Vault, to: &mut Vault| -> Result<(), Box<dyn std::error::Error>> {
+        let mut theirs = from.model_mut().doc_mut(DocKind::Couple).fork();
+        to.model_mut().doc_mut(DocKind::Couple).merge(&mut theirs)?;
+        to.model_mut().reveal_checkins(now)?;
+        to.mark_changed();
+        Ok(())
+    };
+
+    let told = ItemId::random();
+    sam.apply(
+        Command::AddDisclosure {
+            id: told.clone(),
+            text: "She messaged me on Thursday. I didn't answer, and I'm telling you before \
+                   you have to wonder."
+                .into(),
+            before_asked: true,
+        },
+        ago(3, 2),
+    )?;
+    sam.apply(
+        Command::AddWin {
+            id: ItemId::random(),
+            kind: WinKind::TrustWin,
+            text: "You told me where you were going on Saturday without me asking.".into(),
+        },
+        ago(2, 5),
+    )?;
+    exchange(sam, alex)?;
+    alex.apply(
+        Command::AcknowledgeDisclosure {
+            id: told,
+            response: "That was hard to read. I'm glad I heard it from you.".into(),
+        },
+        ago(3, 0),
+    )?;
+    alex.apply(
+        Command::AddWin {
+            id: ItemId::random(),
+            kind: WinKind::Appreciation,
+            text: "Thank you for cooking on Tuesday when I came home so tired.".into(),
+        },
+        ago(1, 4),
+    )?;
+    alex.apply(
+        Command::AddWin {
+            id: ItemId::random(),
+            kind: WinKind::HonestMoment,
+            text: "You said you were scared instead of going quiet.".into(),
+        },
+        ago(0, 6),
+    )?;
+    alex.apply(
+        Command::AddDisclosure {
+            id: ItemId::random(),
+            text: "I read your messages on Sunday while you were in the shower. I'm sorry. \
+                   I want to ask you instead."
+                .into(),
+            before_asked: true,
+        },
+        ago(0, 3),
+    )?;
+
+    let this_week = iso_week(today_local());
+    let last_week = iso_week(today_local() - chrono::Duration::weeks(1));
+    alex.apply(
+        Command::SaveWeeklyCheckIn {
+            week: last_week.clone(),
+            answers: WeeklyAnswers {
+                how_it_went: "Better than the week before. Wednesday was hard.".into(),
+                agreements: "The phone rule worked. The 20-minute break helped once.".into(),
+                commitments: "You were home on time every day but one, and you called.".into(),
+                wins: "The walk by the river.".into(),
+                for_therapy: "Why evenings are still the hardest part for me.".into(),
+            },
+        },
+        ago(6, 0),
+    )?;
+    exchange(alex, sam)?;
+    sam.apply(
+        Command::SaveWeeklyCheckIn {
+            week: last_week,
+            answers: WeeklyAnswers {
+                how_it_went: "Steadier. I noticed I defend myself less.".into(),
+                agreements: "I'd like to review the social media section together.".into(),
+                commitments: "Kept all but Thursday.".into(),
+                wins: "Alex laughed at dinner on Friday.".into(),
+                for_therapy: "How to talk about the affair without it ending in a fight.".into(),
+            },
+        },
+        ago(6, 0) + 3_600_000,
+    )?;
+    exchange(sam, alex)?;
+    alex.apply(
+        Command::SaveWeeklyCheckIn {
+            week: this_week,
+            answers: WeeklyAnswers {
+                how_it_went: "Calmer. I still check your phone in my head.".into(),
+                ..Default::default()
+            },
+        },
+        ago(0, 1),
+    )?;
+    alex.mark_changed();
+
+    let time = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0);
+    sam.apply(
+        Command::SetReminders {
+            settings: ReminderSettings {
+                daily: time(8, 0),
+                weekly: time(18, 0).map(|t| (chrono::Weekday::Sun, t)),
+                evening_log: time(21, 0),
+            },
+        },
+        now,
+    )?;
     Ok(())
 }

@@ -1,47 +1,190 @@
-//! The daily check-in: under a minute, answered apart, shown side by side once both answered.
+//! Check-ins, daily (under a minute) and weekly (a longer look back): answered apart, sealed in the data until both have answered, then shown side by side.
 
+use chrono::{Local, NaiveDate, TimeZone};
 use egui::{RichText, Ui};
-use kintsugi_core::{Command, DailyAnswers, DailyCheckIn};
+use kintsugi_core::{
+    Command, DailyAnswers, DailyCheckIn, WeeklyAnswers, WeeklyCheckIn, iso_week, parse_date,
+    week_days,
+};
 use kintsugi_service::today_local;
 
 use crate::screens::Page;
 use crate::widgets::{
-    CONNECTION_WORDS, MOOD_WORDS, SAFETY_WORDS, card, long_date, scale_picker, scale_word,
+    CONNECTION_WORDS, MOOD_WORDS, SAFETY_WORDS, card, choice, first_line, long_date, scale_picker,
+    scale_word,
 };
 use crate::{Frame, Shared};
 
+/// Which check-in the screen shows; the reminder banner asks for one through [`Shared`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Kind {
+    #[default]
+    Daily,
+    Weekly,
+}
+
 #[derive(Default)]
 pub struct CheckinState {
+    kind: Kind,
+    daily: DailyForm,
+    weekly: WeeklyForm,
+}
+
+#[derive(Default)]
+struct DailyForm {
     /// Today's answers being written; 0 on a scale means not chosen yet.
     form: DailyAnswers,
     /// The day the form belongs to: a new day starts an empty form.
-    form_date: String,
-    /// Changing answers already saved today.
+    date: String,
+    /// Changing answers already saved.
     editing: bool,
     /// The count of sent commands when "Save check-in" was pressed.
     saved_at: Option<u64>,
 }
 
+#[derive(Default)]
+struct WeeklyForm {
+    form: WeeklyAnswers,
+    /// The ISO week the form belongs to: a new week starts an empty form.
+    week: String,
+    editing: bool,
+    saved_at: Option<u64>,
+}
+
 impl Page for CheckinState {
-    fn show(&mut self, ui: &mut Ui, _shared: &mut Shared, f: &Frame<'_>) {
-        show(ui, self, f);
+    fn show(&mut self, ui: &mut Ui, shared: &mut Shared, f: &Frame<'_>) {
+        if let Some(kind) = shared.open_checkin.take() {
+            self.kind = kind;
+        }
+        switch(ui, &mut self.kind);
+        ui.add_space(8.0);
+        match self.kind {
+            Kind::Daily => daily(ui, &mut self.daily, f),
+            Kind::Weekly => weekly(ui, &mut self.weekly, f),
+        }
+    }
+
+    fn claimed(&self) -> Vec<u64> {
+        [self.daily.saved_at, self.weekly.saved_at]
+            .into_iter()
+            .flatten()
+            .collect()
     }
 }
 
-fn show(ui: &mut Ui, st: &mut CheckinState, f: &Frame<'_>) {
-    let today = today_local().format("%Y-%m-%d").to_string();
-    if st.form_date != today {
-        *st = CheckinState {
-            form_date: today.clone(),
+fn switch(ui: &mut Ui, kind: &mut Kind) {
+    ui.horizontal_wrapped(|ui| {
+        for (k, word) in [(Kind::Daily, "Daily"), (Kind::Weekly, "Weekly")] {
+            if choice(ui, *kind == k, word).accessible_name(word).clicked() {
+                *kind = k;
+            }
+        }
+    });
+}
+
+/// Who has answered a period, and whose answers can be shown.
+struct Pair<'a, T> {
+    mine: Option<&'a T>,
+    theirs: Option<&'a T>,
+    /// My answers are not shared yet.
+    sealed: bool,
+    /// The partner answered (a seal), whether or not their answers have reached this device.
+    partner_answered: bool,
+}
+
+/// My answers and the partner's side of one day or week. Until both answered, the partner's
+/// side says only whether they answered; the data holds nothing more.
+fn pair_view<T>(
+    ui: &mut Ui,
+    f: &Frame<'_>,
+    p: &Pair<'_, T>,
+    when: &str,
+    answers: fn(&mut Ui, &str, &T),
+) {
+    let partner = f.partner();
+    let me = f.view.my_name.as_str();
+    let mine = |ui: &mut Ui| {
+        if let Some(m) = p.mine {
+            card(ui, |ui| {
+                answers(ui, me, m);
+                if p.sealed {
+                    ui.add_space(4.0);
+                    ui.label(
+                        RichText::new(format!(
+                            "Sealed: {partner} sees them once they have answered too"
+                        ))
+                        .italics()
+                        .weak(),
+                    );
+                }
+            });
+        }
+    };
+    let theirs = |ui: &mut Ui| match p.theirs {
+        Some(t) => {
+            card(ui, |ui| answers(ui, &partner, t));
+        }
+        None => {
+            card(ui, |ui| {
+                ui.label(RichText::new(partner.as_str()).strong());
+                if p.partner_answered {
+                    ui.label(format!("{partner} has answered"));
+                    if !p.sealed {
+                        ui.weak(
+                            "Their answers appear here once their device has received yours \
+                             (the next time your devices sync).",
+                        );
+                    }
+                } else {
+                    ui.label(format!("{partner} has not answered yet {when}"));
+                }
+            });
+        }
+    };
+    if p.mine.is_none() {
+        if p.theirs.is_some() {
+            theirs(ui);
+        }
+        return;
+    }
+    // Side by side where there is room; one above the other in a phone-sized window.
+    if ui.available_width() >= 480.0 {
+        // Columns lay out justified; answers read better ragged, as everywhere else.
+        let ragged = egui::Layout::top_down(egui::Align::Min);
+        ui.columns(2, |cols| {
+            cols[0].with_layout(ragged, mine);
+            cols[1].with_layout(ragged, theirs);
+        });
+    } else {
+        mine(ui);
+        ui.add_space(6.0);
+        theirs(ui);
+    }
+}
+
+fn date_key(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Daily
+
+fn daily(ui: &mut Ui, st: &mut DailyForm, f: &Frame<'_>) {
+    let today = date_key(today_local());
+    if st.date != today {
+        *st = DailyForm {
+            date: today.clone(),
             ..Default::default()
         };
     }
     let (mine, theirs) = f.view.daily_pair(&today);
     let partner = f.partner();
+    let partner_answered = f.view.partner_answered(&today, false);
 
     ui.heading("Daily check-in");
     ui.weak(format!(
-        "{} · under a minute. {partner} sees your answers once you have both answered.",
+        "{} · under a minute. Your answers are sealed until {partner} has answered too; then \
+         you both see both.",
         long_date(&today)
     ));
     ui.add_space(12.0);
@@ -49,14 +192,13 @@ fn show(ui: &mut Ui, st: &mut CheckinState, f: &Frame<'_>) {
     let saving = st.saved_at.is_some_and(|n| f.snap.processed < n);
     match mine {
         Some(m) if !st.editing => {
-            match theirs {
-                Some(t) => side_by_side(ui, f, m, t),
-                None => {
-                    answers_card(ui, &f.view.my_name, m);
-                    ui.add_space(6.0);
-                    ui.label(format!("{partner} hasn't checked in yet today."));
-                }
-            }
+            let p = Pair {
+                mine,
+                theirs,
+                sealed: m.sealed,
+                partner_answered,
+            };
+            pair_view(ui, f, &p, "today", daily_answers);
             ui.add_space(6.0);
             if ui.button("Change my answers").clicked() {
                 st.form = DailyAnswers {
@@ -77,23 +219,23 @@ fn show(ui: &mut Ui, st: &mut CheckinState, f: &Frame<'_>) {
             });
         }
         _ => {
-            if mine.is_none() && theirs.is_some() {
+            if mine.is_none() && partner_answered {
                 card(ui, |ui| {
                     ui.label(format!(
-                        "{partner} has checked in today. Their answers appear once you've \
+                        "{partner} has answered today. Their answers appear once you've \
                          answered too."
                     ));
                 });
                 ui.add_space(8.0);
             }
-            form(ui, st, f, &today);
+            daily_form(ui, st, f, &today);
         }
     }
 
-    history(ui, f, &today);
+    daily_history(ui, f, &today);
 }
 
-fn form(ui: &mut Ui, st: &mut CheckinState, f: &Frame<'_>, today: &str) {
+fn daily_form(ui: &mut Ui, st: &mut DailyForm, f: &Frame<'_>, today: &str) {
     card(ui, |ui| {
         scale_picker(ui, "Mood", &MOOD_WORDS, &mut st.form.mood);
         ui.add_space(6.0);
@@ -115,113 +257,434 @@ fn form(ui: &mut Ui, st: &mut CheckinState, f: &Frame<'_>, today: &str) {
                 &mut st.form.need,
             ),
         ] {
-            let l = ui.label(RichText::new(title).strong());
-            ui.add(
-                egui::TextEdit::multiline(text)
-                    .desired_rows(2)
-                    .desired_width(f32::INFINITY)
-                    .hint_text(hint),
-            )
-            .labelled_by(l.id);
-            ui.add_space(4.0);
+            text_field(ui, title, hint, 2, text);
         }
         let complete = (1..=5).contains(&st.form.mood)
             && (1..=5).contains(&st.form.connection)
             && (1..=5).contains(&st.form.safety);
-        ui.horizontal_wrapped(|ui| {
-            if ui
-                .add_enabled(
-                    complete,
-                    egui::Button::new(RichText::new("Save check-in").strong()),
-                )
-                .clicked()
-            {
-                f.handle.send(Command::SaveDailyCheckIn {
-                    date: today.to_owned(),
-                    answers: st.form.clone(),
-                });
-                st.saved_at = Some(f.handle.sent());
-                st.editing = false;
-            }
-            if st.editing && ui.button("Cancel").clicked() {
-                st.editing = false;
-            }
-        });
+        if save_row(ui, complete, "Save check-in", &mut st.editing) {
+            f.handle.send(Command::SaveDailyCheckIn {
+                date: today.to_owned(),
+                answers: st.form.clone(),
+            });
+            st.saved_at = Some(f.handle.sent());
+        }
         if !complete {
             ui.weak("Choose a number on each of the three scales to save.");
         }
     });
 }
 
-fn answers_card(ui: &mut Ui, name: &str, c: &DailyCheckIn) {
-    card(ui, |ui| {
-        ui.label(RichText::new(name).strong());
-        ui.label(format!(
-            "Mood: {} of 5, {}",
-            c.mood,
-            scale_word(&MOOD_WORDS, c.mood)
-        ));
-        ui.label(format!(
-            "Connection: {} of 5, {}",
-            c.connection,
-            scale_word(&CONNECTION_WORDS, c.connection)
-        ));
-        ui.label(format!(
-            "Safety: {} of 5, {}",
-            c.safety,
-            scale_word(&SAFETY_WORDS, c.safety)
-        ));
-        for (title, text) in [("High", &c.high), ("Low", &c.low), ("Needs", &c.need)] {
-            if !text.is_empty() {
-                ui.add_space(2.0);
-                ui.label(RichText::new(title).weak());
-                ui.label(text);
-            }
+/// Save (enabled once the form can be saved) and, while changing earlier answers, Cancel.
+/// Returns whether Save was pressed; either button closes the editing.
+fn save_row(ui: &mut Ui, enabled: bool, label: &str, editing: &mut bool) -> bool {
+    let mut saved = false;
+    ui.horizontal_wrapped(|ui| {
+        if ui
+            .add_enabled(enabled, egui::Button::new(RichText::new(label).strong()))
+            .clicked()
+        {
+            saved = true;
+            *editing = false;
+        }
+        if *editing && ui.button("Cancel").clicked() {
+            *editing = false;
         }
     });
+    saved
 }
 
-fn side_by_side(ui: &mut Ui, f: &Frame<'_>, mine: &DailyCheckIn, theirs: &DailyCheckIn) {
-    let partner = f.view.name_of(&theirs.by);
-    ui.columns(2, |cols| {
-        answers_card(&mut cols[0], &f.view.my_name, mine);
-        answers_card(&mut cols[1], &partner, theirs);
-    });
+fn text_field(ui: &mut Ui, title: &str, hint: &str, rows: usize, text: &mut String) {
+    text_field_with(ui, title, hint, rows, text, |_| {});
 }
 
-fn history(ui: &mut Ui, f: &Frame<'_>, today: &str) {
+/// A titled text box with something to look at (`aid`) between its title and the box.
+fn text_field_with(
+    ui: &mut Ui,
+    title: &str,
+    hint: &str,
+    rows: usize,
+    text: &mut String,
+    aid: impl FnOnce(&mut Ui),
+) {
+    let l = ui.label(RichText::new(title).strong());
+    aid(ui);
+    ui.add(
+        egui::TextEdit::multiline(text)
+            .desired_rows(rows)
+            .desired_width(f32::INFINITY)
+            .hint_text(hint),
+    )
+    .labelled_by(l.id);
+    ui.add_space(4.0);
+}
+
+fn daily_answers(ui: &mut Ui, name: &str, c: &DailyCheckIn) {
+    ui.label(RichText::new(name).strong());
+    ui.label(format!(
+        "Mood: {} of 5, {}",
+        c.mood,
+        scale_word(&MOOD_WORDS, c.mood)
+    ));
+    ui.label(format!(
+        "Connection: {} of 5, {}",
+        c.connection,
+        scale_word(&CONNECTION_WORDS, c.connection)
+    ));
+    ui.label(format!(
+        "Safety: {} of 5, {}",
+        c.safety,
+        scale_word(&SAFETY_WORDS, c.safety)
+    ));
+    for (title, text) in [("High", &c.high), ("Low", &c.low), ("Needs", &c.need)] {
+        if !text.is_empty() {
+            ui.add_space(2.0);
+            ui.label(RichText::new(title).weak());
+            ui.label(text);
+        }
+    }
+}
+
+fn daily_history(ui: &mut Ui, f: &Frame<'_>, today: &str) {
     let mut dates: Vec<&str> = f
         .view
         .daily_checkins
         .iter()
         .map(|c| c.date.as_str())
+        .chain(
+            f.view
+                .checkin_seals
+                .iter()
+                .filter(|s| !s.weekly)
+                .map(|s| s.period.as_str()),
+        )
         .filter(|d| *d != today)
         .collect();
     dates.sort_unstable_by(|a, b| b.cmp(a));
     dates.dedup();
     ui.add_space(20.0);
     ui.heading("Earlier days");
-    if dates.is_empty() {
-        ui.weak("Past check-ins will appear here, newest first.");
-        return;
-    }
-    let partner = f.partner();
+    let mut any = false;
     for d in dates {
+        let (mine, theirs) = f.view.daily_pair(d);
+        if mine.is_none() && theirs.is_none() {
+            // Only the partner answered that day: nothing of theirs is here, and there is
+            // nothing of mine to show beside it.
+            continue;
+        }
+        any = true;
         ui.add_space(10.0);
         ui.label(RichText::new(long_date(d)).strong());
-        match f.view.daily_pair(d) {
-            (Some(m), Some(t)) => side_by_side(ui, f, m, t),
-            (Some(m), None) => {
-                answers_card(ui, &f.view.my_name, m);
-                ui.weak(format!("{partner} did not check in that day."));
+        let p = Pair {
+            mine,
+            theirs,
+            sealed: mine.is_some_and(|m| m.sealed),
+            partner_answered: f.view.partner_answered(d, false),
+        };
+        pair_view(ui, f, &p, "that day", daily_answers);
+    }
+    if !any {
+        ui.weak("Past check-ins will appear here, newest first.");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Weekly
+
+fn week_label(week: &str) -> String {
+    match week_days(week) {
+        Some((mon, sun)) => format!(
+            "{} to {}",
+            mon.format("%a %-d %b"),
+            sun.format("%a %-d %b %Y")
+        ),
+        None => week.to_owned(),
+    }
+}
+
+fn weekly(ui: &mut Ui, st: &mut WeeklyForm, f: &Frame<'_>) {
+    let week = iso_week(today_local());
+    if st.week != week {
+        *st = WeeklyForm {
+            week: week.clone(),
+            ..Default::default()
+        };
+    }
+    let (mine, theirs) = f.view.weekly_pair(&week);
+    let partner = f.partner();
+    let partner_answered = f.view.partner_answered(&week, true);
+
+    ui.heading("Weekly check-in");
+    ui.weak(format!(
+        "This week, {}. A longer look back, answered apart. Your answers are sealed until \
+         {partner} has answered too; then you see both side by side.",
+        week_label(&week)
+    ));
+    ui.add_space(12.0);
+
+    let saving = st.saved_at.is_some_and(|n| f.snap.processed < n);
+    match mine {
+        Some(m) if !st.editing => {
+            let p = Pair {
+                mine,
+                theirs,
+                sealed: m.sealed,
+                partner_answered,
+            };
+            pair_view(ui, f, &p, "this week", weekly_answers);
+            ui.add_space(6.0);
+            if ui.button("Change my weekly answers").clicked() {
+                st.form = WeeklyAnswers {
+                    how_it_went: m.how_it_went.clone(),
+                    agreements: m.agreements.clone(),
+                    commitments: m.commitments.clone(),
+                    wins: m.wins.clone(),
+                    for_therapy: m.for_therapy.clone(),
+                };
+                st.editing = true;
             }
-            (None, Some(_)) => {
-                // Hidden: the answers of a day are only shown when both answered it.
-                ui.weak(format!(
-                    "{partner} checked in that day. Answers are shown only for days you both answered."
-                ));
-            }
-            (None, None) => {}
+            ui.add_space(16.0);
+            ui.label(
+                RichText::new("This week's commitment log")
+                    .size(18.0)
+                    .strong(),
+            );
+            commitment_log(ui, f, &week);
         }
+        _ if saving => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.weak("Saving your weekly check-in…");
+            });
+        }
+        _ => {
+            if mine.is_none() && partner_answered {
+                card(ui, |ui| {
+                    ui.label(format!(
+                        "{partner} has answered this week. Their answers appear once you've \
+                         answered too."
+                    ));
+                });
+                ui.add_space(8.0);
+            }
+            weekly_form(ui, st, f, &week);
+        }
+    }
+
+    weekly_history(ui, f, &week);
+}
+
+fn weekly_form(ui: &mut Ui, st: &mut WeeklyForm, f: &Frame<'_>, week: &str) {
+    card(ui, |ui| {
+        text_field(
+            ui,
+            "How did the week go?",
+            "The week as you lived it: what was good, what was hard",
+            3,
+            &mut st.form.how_it_went,
+        );
+        ui.add_space(6.0);
+        text_field_with(
+            ui,
+            "Our agreement, reviewed",
+            "What held, what was hard to keep, what may need a change",
+            3,
+            &mut st.form.agreements,
+            |ui| agreement_status(ui, f),
+        );
+        ui.add_space(6.0);
+        text_field_with(
+            ui,
+            "Commitments, reviewed",
+            "Looking at the log: what went well, what got in the way",
+            3,
+            &mut st.form.commitments,
+            |ui| {
+                ui.weak("This week's commitment log:");
+                commitment_log(ui, f, week);
+            },
+        );
+        ui.add_space(6.0);
+        text_field_with(
+            ui,
+            "Wins",
+            "What you noticed and appreciated this week",
+            3,
+            &mut st.form.wins,
+            |ui| week_moments(ui, f, week),
+        );
+        ui.add_space(6.0);
+        text_field(
+            ui,
+            "What to bring to therapy",
+            "A topic, a question, something to understand better",
+            2,
+            &mut st.form.for_therapy,
+        );
+        ui.weak("This becomes a topic for your next therapy session once you have both answered.");
+        ui.add_space(8.0);
+        let a = &st.form;
+        let any = [
+            &a.how_it_went,
+            &a.agreements,
+            &a.commitments,
+            &a.wins,
+            &a.for_therapy,
+        ]
+        .iter()
+        .any(|t| !t.trim().is_empty());
+        if save_row(ui, any, "Save weekly check-in", &mut st.editing) {
+            f.handle.send(Command::SaveWeeklyCheckIn {
+                week: week.to_owned(),
+                answers: st.form.clone(),
+            });
+            st.saved_at = Some(f.handle.sent());
+        }
+        if !any {
+            ui.weak("Write at least one answer to save.");
+        }
+    });
+}
+
+/// Where the agreement stands, as a prompt for reviewing it.
+fn agreement_status(ui: &mut Ui, f: &Frame<'_>) {
+    let mut names: Vec<String> = f
+        .view
+        .affirmations
+        .iter()
+        .filter(|a| a.current)
+        .map(|a| f.view.name_of(&a.by))
+        .collect();
+    names.sort();
+    names.dedup();
+    let affirmed = match names.as_slice() {
+        [] => "Nobody has affirmed the current version yet.".to_owned(),
+        [one] => format!("{one} affirmed the current version."),
+        [a, b, ..] => format!("{a} and {b} affirmed the current version."),
+    };
+    let n = f.view.agreement.len();
+    ui.weak(format!(
+        "Our agreement has {n} section{}. {affirmed} Read it under Our agreement.",
+        if n == 1 { "" } else { "s" }
+    ));
+}
+
+/// Every commitment's log entries dated in `week`, oldest first: read-only, for review.
+fn commitment_log(ui: &mut Ui, f: &Frame<'_>, week: &str) {
+    let Some((mon, sun)) = week_days(week) else {
+        return;
+    };
+    let mut rows = Vec::new();
+    for c in &f.view.commitments {
+        for l in &c.log {
+            if let Some(d) = parse_date(&l.date)
+                && (mon..=sun).contains(&d)
+            {
+                rows.push((d, c, l));
+            }
+        }
+    }
+    if rows.is_empty() {
+        ui.weak("Nothing was logged this week.");
+        return;
+    }
+    rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.text.cmp(&b.1.text)));
+    for (d, c, l) in rows {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(d.format("%a %-d %b").to_string()).strong());
+            ui.label(format!(
+                "{}: {} · {}",
+                f.view.name_of(&c.by),
+                first_line(&c.text, 60),
+                l.status.label()
+            ));
+        });
+        if !l.note.is_empty() {
+            ui.indent(("log_note", &c.id, &l.date), |ui| {
+                ui.weak(&l.note);
+            });
+        }
+    }
+}
+
+/// The wins and moments of `week`, as a reminder while writing about them.
+fn week_moments(ui: &mut Ui, f: &Frame<'_>, week: &str) {
+    let Some((mon, sun)) = week_days(week) else {
+        return;
+    };
+    let moments: Vec<_> = f
+        .view
+        .moments()
+        .into_iter()
+        .filter(|m| {
+            Local
+                .timestamp_millis_opt(m.at)
+                .single()
+                .is_some_and(|t| (mon..=sun).contains(&t.date_naive()))
+        })
+        .collect();
+    if moments.is_empty() {
+        return;
+    }
+    ui.weak("Noted this week:");
+    for m in moments.iter().rev() {
+        ui.weak(format!(
+            "{} · {}: {}",
+            m.kind.label(),
+            f.view.name_of(&m.by),
+            first_line(&m.text, 70)
+        ));
+    }
+}
+
+fn weekly_answers(ui: &mut Ui, name: &str, c: &WeeklyCheckIn) {
+    ui.label(RichText::new(name).strong());
+    let mut any = false;
+    for (title, text) in [
+        ("How the week went", &c.how_it_went),
+        ("Our agreement", &c.agreements),
+        ("Commitments", &c.commitments),
+        ("Wins", &c.wins),
+        ("For therapy", &c.for_therapy),
+    ] {
+        if !text.is_empty() {
+            any = true;
+            ui.add_space(2.0);
+            ui.label(RichText::new(title).weak());
+            ui.label(text);
+        }
+    }
+    if !any {
+        ui.weak("(no answers)");
+    }
+}
+
+fn weekly_history(ui: &mut Ui, f: &Frame<'_>, this_week: &str) {
+    let mut weeks: Vec<&str> = f
+        .view
+        .weekly_checkins
+        .iter()
+        .map(|c| c.week.as_str())
+        .filter(|w| *w != this_week)
+        .collect();
+    weeks.sort_unstable_by(|a, b| b.cmp(a));
+    weeks.dedup();
+    ui.add_space(20.0);
+    ui.heading("Earlier weeks");
+    if weeks.is_empty() {
+        ui.weak("Past weekly check-ins will appear here, newest first.");
+        return;
+    }
+    for w in weeks {
+        let (mine, theirs) = f.view.weekly_pair(w);
+        ui.add_space(10.0);
+        ui.label(RichText::new(format!("Week of {}", week_label(w))).strong());
+        let p = Pair {
+            mine,
+            theirs,
+            sealed: mine.is_some_and(|m| m.sealed),
+            partner_answered: f.view.partner_answered(w, true),
+        };
+        pair_view(ui, f, &p, "that week", weekly_answers);
     }
 }

@@ -57,6 +57,15 @@ pub fn check_in(p: &egui::Painter, r: Rect, c: Color32) {
     );
 }
 
+/// A small calendar with a kept day: commitments.
+pub fn commitments(p: &egui::Painter, r: Rect, c: Color32) {
+    outline(p, r, c, (0.1, 0.16), (0.9, 0.92));
+    line(p, r, c, (0.1, 0.36), (0.9, 0.36));
+    line(p, r, c, (0.32, 0.06), (0.32, 0.24));
+    line(p, r, c, (0.68, 0.06), (0.68, 0.24));
+    p.circle_filled(at(r, 0.5, 0.64), r.width() * 0.12, c);
+}
+
 /// A closed book with its spine: the journal.
 pub fn journal(p: &egui::Painter, r: Rect, c: Color32) {
     outline(p, r, c, (0.18, 0.06), (0.82, 0.94));
@@ -85,4 +94,27 @@ pub fn menu(p: &egui::Painter, r: Rect, c: Color32) {
     for y in [0.25, 0.5, 0.75] {
         line(p, r, c, (0.1, y), (0.9, y));
     }
+}
+
+/// A speech bubble with a line of words: telling something (disclosures).
+pub fn disclosures(p: &egui::Painter, r: Rect, c: Color32) {
+    outline(p, r, c, (0.08, 0.14), (0.92, 0.7));
+    p.line(
+        vec![at(r, 0.3, 0.7), at(r, 0.24, 0.92), at(r, 0.48, 0.7)],
+        stroke(c),
+    );
+    line(p, r, c, (0.26, 0.42), (0.74, 0.42));
+}
+
+/// A five-pointed star, outlined: wins and appreciation.
+pub fn wins(p: &egui::Painter, r: Rect, c: Color32) {
+    let centre = at(r, 0.5, 0.54);
+    let points: Vec<Pos2> = (0..=10)
+        .map(|i| {
+            let radius = if i % 2 == 0 { 0.46 } else { 0.2 } * r.width();
+            let angle = std::f32::consts::PI * (i as f32 / 5.0 - 0.5);
+            centre + radius * vec2(angle.cos(), angle.sin())
+        })
+        .collect();
+    p.line(points, stroke(c));
 }

@@ -9,11 +9,14 @@
 
 mod agreement;
 mod checkin;
+mod commitments;
 mod devices;
+mod disclosures;
 mod icons;
 mod journal;
 mod nav;
 mod pairing;
+mod reminders;
 mod screens;
 mod settings;
 mod setup;
@@ -21,6 +24,7 @@ mod status;
 mod text_buffer;
 mod widgets;
 mod window;
+mod wins;
 
 use std::sync::Arc;
 
@@ -69,6 +73,8 @@ impl Frame<'_> {
 #[derive(Default)]
 pub(crate) struct Shared {
     pub pairing: pairing::PairingState,
+    /// The check-in (daily or weekly) a reminder asked the check-in screen to show.
+    pub open_checkin: Option<checkin::Kind>,
 }
 
 /// The Kintsugi window (an [`eframe::App`]).
@@ -89,6 +95,8 @@ pub struct KintsugiApp {
     dismissed_warning: Option<String>,
     /// Whether the worker's update hook and the style were installed (first frame).
     started: bool,
+    /// Due reminders: the banner above every screen and the desktop notifications.
+    reminders: reminders::Reminders,
 }
 
 impl KintsugiApp {
@@ -104,7 +112,14 @@ impl KintsugiApp {
             dismissed_unreadable: false,
             dismissed_warning: None,
             started: false,
+            reminders: Default::default(),
         }
+    }
+
+    /// Replaces desktop notifications with `notify(title, body)`, e.g. to record them in tests.
+    pub fn with_notifier(mut self, notify: impl Fn(&str, &str) + Send + Sync + 'static) -> Self {
+        self.reminders.set_notify(Arc::new(notify));
+        self
     }
 
     /// Names the data directory in Settings (e.g. its path), for support.
@@ -133,6 +148,7 @@ impl KintsugiApp {
             apply_style(ui.ctx());
         }
         let snap: Arc<Snapshot> = self.handle.snapshot();
+        self.reminders.check(ui.ctx(), &snap);
         // A clone (a few Arcs) so the screens' state can be borrowed mutably beside it.
         let handle = self.handle.clone();
         let data_dir_label = self.data_dir_label.clone();
@@ -214,6 +230,7 @@ impl KintsugiApp {
             self.current = i;
         }
 
+        let mut reminder_go = None;
         egui::CentralPanel::default().show(ui, |ui| {
             // One scroll position per screen: switching screens starts at the top of the new one.
             egui::ScrollArea::vertical()
@@ -223,13 +240,30 @@ impl KintsugiApp {
                     widgets::readable_column(ui, |ui| {
                         ui.add_space(8.0);
                         self.notices(ui, &f);
+                        reminder_go = self.reminder_banner(ui);
                         self.pages[self.current].show(ui, &mut self.shared, &f);
                         ui.add_space(24.0);
                     });
                 });
         });
+        if let Some((i, checkin)) = reminder_go {
+            self.pages[self.current].leave(&f);
+            self.handle.flush();
+            self.current = i;
+            self.shared.open_checkin = checkin;
+            ui.ctx().request_repaint();
+        }
         self.pages[self.current].dialogs(ui.ctx(), &f);
         pairing::unpair_dialog(ui.ctx(), &mut self.shared.pairing, &f);
+    }
+
+    /// Due reminders as calm cards; the screen (and check-in) one of them asked to open.
+    fn reminder_banner(&mut self, ui: &mut Ui) -> Option<(usize, Option<checkin::Kind>)> {
+        let find = |label: &str| SCREENS.iter().position(|s| s.label == label);
+        let t = self
+            .reminders
+            .banner(ui, SCREENS[self.current].label, |l| find(l).is_some())?;
+        Some((find(t.screen)?, t.checkin))
     }
 
     /// Notices above every screen: a refused change, unreadable items, a sync warning, and the
@@ -366,6 +400,12 @@ fn apply_style(ctx: &egui::Context) {
 }
 
 impl eframe::App for KintsugiApp {
+    /// Also runs while the window is minimised: reminders still come due then.
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        let snap = self.handle.snapshot();
+        self.reminders.check(ctx, &snap);
+    }
+
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         self.show(ui);
     }

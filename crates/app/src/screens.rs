@@ -13,6 +13,9 @@ use crate::{Frame, Shared, agreement, checkin, devices, journal, settings};
 pub(crate) const SCREENS: &[ScreenDef] = &[
     ScreenDef::new("Our agreement",     icons::agreement, Group::Together, page::<agreement::AgreementState>),
     ScreenDef::new("Check-in",          icons::check_in,  Group::Together, page::<checkin::CheckinState>),
+    ScreenDef::new("Commitments",       icons::commitments, Group::Together, page::<crate::commitments::CommitmentsState>),
+    ScreenDef::new("Disclosures",       icons::disclosures, Group::Together, page::<crate::disclosures::DisclosuresState>),
+    ScreenDef::new("Wins & thanks",     icons::wins,      Group::Together, page::<crate::wins::WinsState>),
     ScreenDef::new("Journal",           icons::journal,   Group::Private,  page::<journal::JournalState>).start(),
     ScreenDef::new("Partner & devices", icons::devices,   Group::Devices,  page::<devices::DevicesState>),
     ScreenDef::new("Settings",          icons::settings,  Group::Devices,  page::<settings::SettingsState>),

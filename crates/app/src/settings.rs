@@ -6,7 +6,7 @@ use kintsugi_service::{NetRequest, NetworkSettings};
 
 use crate::screens::Page;
 use crate::widgets::card;
-use crate::{Frame, Shared};
+use crate::{Frame, Shared, reminders};
 
 #[derive(Default)]
 pub struct SettingsState {
@@ -21,6 +21,8 @@ pub struct SettingsState {
     net_sent: Option<u64>,
     /// Said instead of sending, e.g. a relay switched on with no address.
     net_problem: Option<String>,
+    /// My own reminder times (private).
+    reminders: reminders::ReminderForm,
 }
 
 impl Page for SettingsState {
@@ -34,7 +36,7 @@ impl Page for SettingsState {
     }
 
     fn claimed(&self) -> Vec<u64> {
-        [self.names_sent, self.net_sent]
+        [self.names_sent, self.net_sent, self.reminders.sent]
             .into_iter()
             .flatten()
             .collect()
@@ -107,6 +109,9 @@ fn show(ui: &mut Ui, st: &mut SettingsState, f: &Frame<'_>) {
         });
         ui.weak("Names are how this device speaks to you and about the two of you.");
     });
+    ui.add_space(10.0);
+
+    reminders::settings_card(ui, &mut st.reminders, f);
     ui.add_space(10.0);
 
     card(ui, |ui| {

@@ -274,8 +274,14 @@ fn daily_check_in_is_saved_and_listed_in_history() {
     assert_eq!(mine.high, "We laughed at breakfast");
     assert!(h.query_by_label("We laughed at breakfast").is_some());
     assert!(
-        h.query_by_label("Alex hasn't checked in yet today.")
+        h.query_by_label("Alex has not answered yet today")
             .is_some()
+    );
+    // Today's and the earlier day's: Alex answered neither.
+    assert_eq!(
+        h.query_all_by_label("Sealed: Alex sees them once they have answered too")
+            .count(),
+        2
     );
     // History: the earlier day, with its answers.
     assert!(h.query_by_label("Mon 5 Jan 2026").is_some());
@@ -320,23 +326,27 @@ fn partners_answers_stay_hidden_until_i_answer() {
     let handle = spawn(a);
     let mut h = harness(handle.clone(), 1000.0);
     h.run();
-    assert!(view(&h).daily_pair(&today()).1.is_some(), "merged");
+    // Sealed in the data: only that Alex answered arrives, none of the answers.
+    assert!(view(&h).partner_answered(&today(), false), "merged");
+    assert!(view(&h).daily_pair(&today()).1.is_none());
 
     click(&mut h, "Check-in");
     assert!(
         h.query_by_label_contains(
-            "Alex has checked in today. Their answers appear once you've answered too."
+            "Alex has answered today. Their answers appear once you've answered too."
         )
         .is_some()
     );
     assert!(h.query_by_label("Your note this morning").is_none());
     assert!(h.query_by_label("Patience tonight").is_none());
 
+    // Mine are shared at once; Alex's arrive once Alex's device has mine (tests/weekly.rs
+    // follows both devices to the end).
     answer_check_in(&mut h, "A quiet evening");
-    assert!(h.query_by_label("Your note this morning").is_some());
-    assert!(h.query_by_label("Patience tonight").is_some());
     assert!(h.query_by_label("A quiet evening").is_some());
-    assert!(h.query_by_label_contains("has checked in today").is_none());
+    assert!(h.query_by_label("Alex has answered").is_some());
+    assert!(h.query_by_label("Your note this morning").is_none());
+    assert!(h.query_by_label_contains("has answered today").is_none());
     handle.shutdown();
 }
 

@@ -10,7 +10,7 @@ use egui::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use kintsugi_app::KintsugiApp;
-use kintsugi_core::Command;
+use kintsugi_core::{Command, DocKind};
 use kintsugi_service::{Handle, Vault};
 
 /// A vault in `dir`, set up with (my name, partner's name) when given.
@@ -93,4 +93,29 @@ pub fn press(h: &mut Harness<'_, KintsugiApp>, label: &str) {
 pub fn click(h: &mut Harness<'_, KintsugiApp>, label: &str) {
     press(h, label);
     settle(h);
+}
+
+/// What a sync would deliver: the couple document of `from` merged into `into`, then the
+/// reveal of check-ins the service runs after a peer's changes arrive. Neither vault may be
+/// open in a worker at the time.
+pub fn deliver(from: &Path, into: &Path) {
+    let mut src = Vault::open(from).expect("open sender");
+    let mut dst = Vault::open(into).expect("open receiver");
+    let mut theirs = src.model_mut().doc_mut(DocKind::Couple).fork();
+    dst.model_mut()
+        .doc_mut(DocKind::Couple)
+        .merge(&mut theirs)
+        .expect("merge");
+    dst.mark_changed();
+    let now = kintsugi_service::now_ms();
+    dst.model_mut().reveal_checkins(now).expect("reveal");
+    dst.save(now).expect("save");
+}
+
+/// A window on the vault in `dir`, drawn once.
+pub fn open(dir: &Path) -> (Handle, Harness<'static, KintsugiApp>) {
+    let handle = kintsugi_service::spawn(Vault::open(dir).expect("open vault"));
+    let mut h = harness(handle.clone(), 1000.0);
+    h.run();
+    (handle, h)
 }

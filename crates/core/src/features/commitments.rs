@@ -80,6 +80,12 @@ const DAY_KEYS: [(Weekday, &str, &str); 7] = [
     (Weekday::Sun, "sun", "Sundays"),
 ];
 
+/// "Monday" … "Sunday", for the window and the command line alike.
+pub fn weekday_name(d: Weekday) -> &'static str {
+    let plural = day_key(d).2;
+    &plural[..plural.len() - 1]
+}
+
 impl Rhythm {
     /// Reads `daily`, `weekdays`, `mon,thu` (any of mon…sun) or `once:2026-12-24`.
     pub fn parse(s: &str) -> Result<Rhythm, String> {

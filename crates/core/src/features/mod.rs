@@ -31,6 +31,7 @@ pub use apologies::{Apology, ExcuseFlag, check_apology};
 pub use checkins::{DailyCheckIn, Seal, WeeklyCheckIn, week_days};
 pub use commitments::{
     CalendarWeek, Commitment, CommitmentLog, CommitmentState, DayMark, LogStatus, Record, Rhythm,
+    weekday_name,
 };
 pub use disclosures::Disclosure;
 pub use journal::{JournalEntry, SharedEntry};
