@@ -1,7 +1,7 @@
 //! Every change a person can make, as one typed command; the UI and CLI send these, never ops.
 
 use crate::features::{CommitmentState, LogStatus, ReminderSettings, Rhythm, RitualKind, WinKind};
-use crate::ids::ItemId;
+use crate::ids::{ItemId, Timestamp};
 
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct DailyAnswers {
@@ -97,8 +97,15 @@ pub enum Command {
     },
     /// Binds my affirmation to the agreement text as it stands now.
     AffirmAgreement,
+    /// The old per-partner plan; kept so earlier data and callers still work.
     SetReassurancePlan {
         text: String,
+    },
+    /// Typing in the one reassurance plan both partners write.
+    SpliceReassurancePlan {
+        pos: usize,
+        delete: usize,
+        insert: String,
     },
 
     // Check-ins.
@@ -209,6 +216,20 @@ pub enum Command {
     RemoveSelfCare {
         id: ItemId,
     },
+    // Breaks.
+    /// Refused while another break runs; `ends_at` is absolute (ms since the epoch, UTC).
+    StartBreak {
+        id: ItemId,
+        ends_at: Timestamp,
+        note: String,
+    },
+    ExtendBreak {
+        id: ItemId,
+        minutes: u32,
+    },
+    EndBreak {
+        id: ItemId,
+    },
     /// My reminder times; private, travels only to my own devices.
     SetReminders {
         settings: ReminderSettings,
@@ -221,7 +242,9 @@ impl Command {
     pub fn is_typing(&self) -> bool {
         matches!(
             self,
-            Command::SpliceJournalText { .. } | Command::SpliceSection { .. }
+            Command::SpliceJournalText { .. }
+                | Command::SpliceSection { .. }
+                | Command::SpliceReassurancePlan { .. }
         )
     }
 }

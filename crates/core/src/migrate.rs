@@ -43,6 +43,17 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         to: 2,
         ops: |d| add_root_maps(d, &["sealed_checkins", "reminders"]),
     },
+    // Schema 3 (hard moments): breaks both devices count down, and one reassurance plan both
+    // partners write by splices, like an agreement section.
+    Migration {
+        doc: DocKind::Couple,
+        to: 3,
+        ops: |d| {
+            add_root_maps(d, &["breaks"])?;
+            d.put_object(ROOT, "reassurance_plan", automerge::ObjType::Text)
+                .map(|_| ())
+        },
+    },
 ];
 
 /// A migration's usual body: new maps under the root.
@@ -130,15 +141,16 @@ mod tests {
         doc.put_object(ROOT, key, ObjType::Map).map(|_| ())
     }
 
-    /// A stand-in for a later release: the released chain, then a `breaks` map in the couple
+    /// A stand-in for a later release: the released chain, then a `later` map in the couple
     /// document. (List every released migration here when one is added.)
     const WITH_BREAKS: &[Migration] = &[
         MIGRATIONS[0],
         MIGRATIONS[1],
+        MIGRATIONS[2],
         Migration {
             doc: DocKind::Couple,
             to: crate::schema::SCHEMA_VERSION + 1,
-            ops: |d| add_root_map(d, "breaks"),
+            ops: |d| add_root_map(d, "later"),
         },
     ];
 
@@ -161,17 +173,17 @@ mod tests {
         m.commit(1);
     }
 
-    fn breaks(doc: &AutoCommit) -> Option<ObjId> {
-        match doc.get(ROOT, "breaks").expect("read") {
+    fn later(doc: &AutoCommit) -> Option<ObjId> {
+        match doc.get(ROOT, "later").expect("read") {
             Some((Value::Object(ObjType::Map), id)) => Some(id),
             _ => None,
         }
     }
 
-    /// Writes one item into `breaks`, as the later release's command would.
+    /// Writes one item into `later`, as the later release's command would.
     fn add_break(m: &mut Model, key: &str) {
         let doc = m.doc_mut(DocKind::Couple);
-        let b = breaks(doc).expect("the migration made the breaks map");
+        let b = later(doc).expect("the migration made the later map");
         let item = doc.put_object(&b, key, ObjType::Map).expect("item");
         doc.put(&item, "minutes", 20).expect("field");
         doc.commit();
@@ -179,7 +191,7 @@ mod tests {
 
     fn break_keys(m: &Model) -> Vec<String> {
         let doc = m.doc(DocKind::Couple);
-        breaks(doc)
+        later(doc)
             .map(|b| doc.keys(&b).collect())
             .unwrap_or_default()
     }
@@ -229,7 +241,7 @@ mod tests {
         let (mut a, mut b) = (device("alex"), device("sam"));
         for m in [&mut a, &mut b] {
             let doc = m.doc_mut(DocKind::Couple);
-            add_root_map(doc, "breaks").unwrap();
+            add_root_map(doc, "later").unwrap();
             doc.commit();
         }
         add_break(&mut a, "ba");

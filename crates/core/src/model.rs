@@ -5,7 +5,7 @@ use automerge::{ActorId, AutoCommit, AutomergeError, ROOT, ReadDoc};
 
 use crate::command::Command;
 use crate::features::{
-    self, View, agreement, apologies, checkins, commitments, disclosures, journal, profile,
+    self, View, agreement, apologies, breaks, checkins, commitments, disclosures, journal, profile,
     questions, reminders, rituals, self_care, therapy, triggers, wins,
 };
 use crate::ids::{PartnerId, Timestamp};
@@ -201,7 +201,11 @@ impl Model {
             }
             c @ (C::RaiseTrigger { .. }
             | C::AcknowledgeTrigger { .. }
-            | C::SetReassurancePlan { .. }) => triggers::apply(d, c, now),
+            | C::SetReassurancePlan { .. }
+            | C::SpliceReassurancePlan { .. }) => triggers::apply(d, c, now),
+            c @ (C::StartBreak { .. } | C::ExtendBreak { .. } | C::EndBreak { .. }) => {
+                breaks::apply(d, c, now)
+            }
             c @ (C::AskQuestion { .. } | C::AskAgain { .. } | C::AnswerQuestion { .. }) => {
                 questions::apply(d, c, now)
             }

@@ -12,6 +12,8 @@ const COUPLE: &[&str] = &[
     "903ec632c090d6d4396264acb9e4ef90f2021417077954effd6cf781c799a33a",
     // Schema 2: checkin_seals.
     "4f7a32b20aacc46d817cad1f4c6e46e157ffad0ebdfa252e026e82feb2357690",
+    // Schema 3: breaks, reassurance_plan.
+    "0988382c844ad4cd394508cd42c159c8dd06630413070f6a580064903312cc0a",
 ];
 const PRIVATE: &[&str] = &[
     "e2e1ec0c4b946724afb02993410e1bcc44db771ff43be791ed984bde177f3db8",

@@ -6,6 +6,7 @@
 
 pub(crate) mod agreement;
 pub(crate) mod apologies;
+pub(crate) mod breaks;
 pub(crate) mod checkins;
 pub(crate) mod commitments;
 pub(crate) mod disclosures;
@@ -28,6 +29,7 @@ use crate::read::{ItemError, ReadDocs};
 
 pub use agreement::{Affirmation, Section};
 pub use apologies::{Apology, ExcuseFlag, check_apology};
+pub use breaks::{Break, BreakExtension};
 pub use checkins::{DailyCheckIn, Seal, WeeklyCheckIn, week_days};
 pub use commitments::{
     CalendarWeek, Commitment, CommitmentLog, CommitmentState, DayMark, LogStatus, Record, Rhythm,
@@ -41,7 +43,7 @@ pub use reminders::{
     Reminder, ReminderKind, ReminderSettings, due_reminders, parse_time, parse_weekly,
 };
 pub use rituals::{Ritual, RitualKind};
-pub use self_care::SelfCareItem;
+pub use self_care::{SelfCareItem, self_care_suggestions};
 pub use therapy::TherapyTopic;
 pub use triggers::{ReassurancePlan, Trigger};
 pub use wins::{Moment, MomentKind, Win, WinKind};
@@ -77,7 +79,12 @@ pub struct View {
     pub therapy_topics: Vec<TherapyTopic>,
     pub shared_entries: Vec<SharedEntry>,
     pub self_care: Vec<SelfCareItem>,
+    /// The old per-partner plans (before both wrote one together).
     pub reassurance_plans: Vec<ReassurancePlan>,
+    /// The one reassurance plan both partners write.
+    pub reassurance_plan: String,
+    /// Newest first.
+    pub breaks: Vec<Break>,
     /// My own reminder times (private document).
     pub reminders: ReminderSettings,
     /// Items that could not be read (wrong type, too large, newer version). Shown, never fatal.
@@ -103,6 +110,7 @@ pub(crate) fn read_view(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemErr
     self_care::read(r, v, errors);
     triggers::read_reassurance(r, v, errors);
     reminders::read(r, v, errors);
+    breaks::read(r, v, errors);
 }
 
 /// The capabilities' parts of the JSON export, in the order of its keys.
@@ -118,6 +126,7 @@ pub(crate) fn export_json<M: SerializeMap>(
     journal::export_shared_json(v, scope, out)?;
     disclosures::export_json(v, scope, out)?;
     triggers::export_json(v, scope, out)?;
+    breaks::export_json(v, scope, out)?;
     wins::export_json(v, scope, out)?;
     therapy::export_json(v, scope, out)
 }
@@ -152,6 +161,7 @@ mod tests {
         therapy::MAPS,
         self_care::MAPS,
         reminders::MAPS,
+        breaks::MAPS,
     ];
 
     /// The root maps every device creates alike: genesis, then the released migrations.

@@ -39,6 +39,14 @@ pub struct Answer {
     pub at: Timestamp,
 }
 
+impl Question {
+    /// Waiting for an answer: none yet, or none since it was last asked again.
+    pub fn is_waiting(&self) -> bool {
+        let last_ask = self.asked_again.last().copied().unwrap_or(self.at);
+        !self.answers.iter().any(|a| a.at >= last_ask)
+    }
+}
+
 pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, now: Timestamp) -> Result<(), CoreError> {
     match cmd {
         Command::AskQuestion { id, text } => {

@@ -22,6 +22,19 @@ pub struct SelfCareItem {
     pub text: String,
 }
 
+/// Where a self-care list can start: small things that help in the first minutes.
+pub fn self_care_suggestions() -> &'static [&'static str] {
+    &[
+        "Breathe in for four, out for six, ten times",
+        "Walk outside for ten minutes",
+        "Write down what I feel, without sending it",
+        "Hold something warm: tea, a blanket",
+        "Call a friend I trust",
+        "Put on the music that calms me",
+        "Splash cold water on my face",
+    ]
+}
+
 pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, _now: Timestamp) -> Result<(), CoreError> {
     match cmd {
         Command::AddSelfCare { id, text } => {

@@ -1,6 +1,7 @@
 //! Triggers: a partner saying "I am triggered", the other's acknowledgement, and each partner's
 //! reassurance plan (what helps them then).
 
+use automerge::ReadDoc;
 use automerge::transaction::Transactable;
 use serde::Serialize;
 use serde::ser::SerializeMap;
@@ -11,12 +12,15 @@ use crate::features::View;
 use crate::ids::{ItemId, PartnerId, Timestamp};
 use crate::model::CoreError;
 use crate::read::{ItemError, Rd, ReadDocs, collect};
-use crate::write::{WriteDocs, long_text, misrouted, new_item, top};
+use crate::write::{WriteDocs, long_text, misrouted, new_item, splice_checked, text_obj, top};
 
 /// Couple: triggers under random ids.
 const TRIGGERS: &str = "triggers";
 /// Couple: one plain string per partner, under the partner id.
 const REASSURANCE: &str = "reassurance";
+
+/// Couple: the one plan both partners write, a Text at the root (made by migration 3).
+const PLAN: &str = "reassurance_plan";
 
 #[cfg(test)]
 pub(crate) const MAPS: &[&str] = &[TRIGGERS, REASSURANCE];
@@ -56,6 +60,14 @@ pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, now: Timestamp) -> Resu
             let r = top(d.couple, REASSURANCE)?;
             d.couple.put(&r, d.me.0.as_str(), text.as_str())?;
         }
+        Command::SpliceReassurancePlan {
+            pos,
+            delete,
+            insert,
+        } => {
+            let plan = text_obj(d.couple, &automerge::ROOT, PLAN)?;
+            splice_checked(d.couple, &plan, pos, delete, &insert)?;
+        }
         other => return Err(misrouted(&other, "triggers")),
     }
     Ok(())
@@ -76,6 +88,17 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
 
 /// Read apart from [`read`] only to keep `View::errors` in the order it always had.
 pub(crate) fn read_reassurance(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) {
+    match r.couple.get(automerge::ROOT, PLAN) {
+        Ok(Some((automerge::Value::Object(automerge::ObjType::Text), id))) => {
+            if r.couple.length(&id) > crate::schema::MAX_TEXT_CHARS {
+                errors.push(ItemError::new(PLAN, "is too long and was not loaded"));
+            } else {
+                v.reassurance_plan = r.couple.text(&id).unwrap_or_default();
+            }
+        }
+        Ok(None) => {}
+        _ => errors.push(ItemError::new(PLAN, "has the wrong type (expected text)")),
+    }
     if let Ok(plans) = Rd::root_map(r.couple, REASSURANCE) {
         for k in plans.keys() {
             match plans.str(&k) {

@@ -55,6 +55,16 @@ const PATTERNS: &[(&str, &str, &str)] = &[
         "Say \"I chose to …\".",
     ),
     (
+        "i was just",
+        "\"Just\" makes what you did smaller than it felt to them.",
+        "Say what you did, plainly: \"I …\".",
+    ),
+    (
+        "i'm sorry you feel",
+        "This apologises for their feeling, not for what you did.",
+        "Say \"I'm sorry I …\", then \"I feel … when …\" for your side.",
+    ),
+    (
         "it's not a big deal",
         "This measures their hurt for them.",
         "Acknowledge the impact in their words.",
@@ -67,8 +77,11 @@ pub fn check_apology(text: &str) -> Vec<ExcuseFlag> {
     let original: Vec<char> = text.chars().collect();
     // Lowercasing can change length for a few scripts; offsets then fall back to the lowered text.
     let same_len = lower.len() == original.len();
-    let mut flags = Vec::new();
-    for (pattern, why, suggestion) in PATTERNS {
+    let quoted = quoted_spans(&lower);
+    let mut flags: Vec<ExcuseFlag> = Vec::new();
+    let mut patterns: Vec<_> = PATTERNS.iter().collect();
+    patterns.sort_by_key(|(p, _, _)| std::cmp::Reverse(p.chars().count()));
+    for &(pattern, why, suggestion) in patterns {
         let p: Vec<char> = pattern.chars().map(normalise_quote).collect();
         let mut i = 0;
         while i + p.len() <= lower.len() {
@@ -76,7 +89,16 @@ pub fn check_apology(text: &str) -> Vec<ExcuseFlag> {
             let boundary_before = i == 0 || !lower[i - 1].is_alphanumeric();
             let boundary_after =
                 i + p.len() == lower.len() || !lower[i + p.len()].is_alphanumeric();
-            if boundary_before && boundary_after && window.eq(p.iter().copied()) {
+            let in_quote = quoted.iter().any(|(s, e)| i > *s && i < *e);
+            // A longer pattern already covering this place wins ("I'm sorry you feel" over
+            // "sorry you feel").
+            let covered = flags.iter().any(|f| i >= f.at && i < f.at + f.found.chars().count());
+            if boundary_before
+                && boundary_after
+                && !in_quote
+                && !covered
+                && window.eq(p.iter().copied())
+            {
                 let src = if same_len { &original } else { &lower };
                 flags.push(ExcuseFlag {
                     found: src[i..i + p.len()].iter().collect(),
@@ -92,6 +114,25 @@ pub fn check_apology(text: &str) -> Vec<ExcuseFlag> {
     }
     flags.sort_by_key(|f| f.at);
     flags
+}
+
+/// Character spans of quoted speech ("…", “…”, «…»): someone else's words, not excuses.
+fn quoted_spans(text: &[char]) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut open: Option<(usize, char)> = None;
+    for (i, c) in text.iter().enumerate() {
+        match (open, c) {
+            (None, '"') => open = Some((i, '"')),
+            (None, '\u{201C}') => open = Some((i, '\u{201D}')),
+            (None, '\u{00AB}') => open = Some((i, '\u{00BB}')),
+            (Some((s, close)), c) if *c == close => {
+                spans.push((s, i));
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    spans
 }
 
 fn normalise_quote(c: char) -> char {
