@@ -1,7 +1,8 @@
 //! Writes a store fixture: one partner's `kintsugi.redb` holding items of every kind from both partners.
 
 // `cargo run --locked -p kintsugi-service --example store_fixture -- tests/fixtures/store-vN`
-// (store-v1: schema 1, release 217752e; store-v2: schema 2, sealed check-ins and reminders)
+// (store-v1: schema 1, release 217752e; store-v2: schema 2, sealed check-ins and reminders;
+// store-v3: schema 3, breaks and the shared reassurance plan)
 //
 // Every release that changes the documents' format commits the output of this example (run by
 // *that* release) as a new `tests/fixtures/store-vN`; `crates/service/tests/fixtures.rs` makes
@@ -135,6 +136,21 @@ fn partner_a(v: &mut Vault, t: &mut Clock) {
                     evening_log: kintsugi_core::parse_time("21:15"),
                 },
             },
+            Command::SpliceReassurancePlan {
+                pos: 0,
+                delete: 0,
+                insert: "Stay in the room. Tell me where you are.".into(),
+            },
+            Command::StartBreak {
+                id: id("br-1"),
+                ends_at: T0 + 10 * 3_600_000,
+                note: "We were both too loud".into(),
+            },
+            Command::ExtendBreak {
+                id: id("br-1"),
+                minutes: 20,
+            },
+            Command::EndBreak { id: id("br-1") },
             Command::AskQuestion {
                 id: id("q-1"),
                 text: "Where were you on the 3rd?".into(),
