@@ -25,6 +25,8 @@ const WEEKLY: &str = "weekly_checkins";
 const SEALS: &str = "checkin_seals";
 /// Private: `daily/<date>` or `weekly/<week>`: my own answers, kept here while sealed and after.
 const SEALED: &str = "sealed_checkins";
+/// How far back a revealed answer is compared with my latest edit of it after each merge.
+const RECHECK_DAYS: i64 = 14;
 
 #[cfg(test)]
 pub(crate) const MAPS: &[&str] = &[DAILY, WEEKLY, SEALS, SEALED];
@@ -109,7 +111,7 @@ impl View {
 }
 
 /// The two kinds of check-in, as their keys are written.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
     Daily,
     Weekly,
@@ -218,18 +220,43 @@ pub(crate) fn reveal(d: &mut WriteDocs<'_>, now: Timestamp) -> Result<bool, Core
     let me = d.me.0.clone();
     let sealed = Rd::root_map(d.private, SEALED)?;
     let mut due = Vec::new();
-    for (key, sheet) in sealed.items() {
-        let Ok(sheet) = sheet else { continue };
-        let Some((kind, period)) = key
-            .split_once('/')
-            .and_then(|(k, p)| Some((kind_named(k)?, p.to_owned())))
-        else {
-            continue;
+    // This runs after every merge and must stay cheap over years of daily check-ins: one
+    // pass over the keys, then per-item reads only where something may be due. A period whose
+    // copy exists is re-checked for a later edit only when recent (edits are to recent days;
+    // an edit made when both had answered is revealed by the saving command itself).
+    let recent = chrono::DateTime::from_timestamp_millis(now)
+        .map(|t| {
+            (t.date_naive() - chrono::Duration::days(RECHECK_DAYS))
+                .format("%Y-%m-%d")
+                .to_string()
+        })
+        .unwrap_or_default();
+    let mut copied = std::collections::BTreeSet::new();
+    for kind in [Kind::Daily, Kind::Weekly] {
+        for key in Rd::root_map(d.couple, kind.revealed())?.keys() {
+            if let Some((period, by)) = key.split_once('/')
+                && by == me
+            {
+                copied.insert((kind, period.to_owned()));
+            }
+        }
+    }
+    for (kind, period) in partner_periods(d.couple, &me)? {
+        let is_recent = match kind {
+            Kind::Daily => period.as_str() >= recent.as_str(),
+            Kind::Weekly => week_days(&period)
+                .is_some_and(|(_, sunday)| sunday.format("%Y-%m-%d").to_string() >= recent),
         };
-        if !partner_answered(d.couple, kind, &period, &me)? {
+        if copied.contains(&(kind, period.clone())) && !is_recent {
             continue;
         }
+        let Ok(sheet) = sealed.map(&format!("{}/{period}", kind.name())) else {
+            continue;
+        };
         // An unreadable sheet (listed in the view's errors) is skipped, never half copied.
+        if sheet.check_version().is_err() {
+            continue;
+        }
         let Ok(at) = sheet.i64("at") else { continue };
         let revealed = Rd::root_map(d.couple, kind.revealed())?;
         let current = revealed
@@ -271,25 +298,33 @@ fn kind_named(name: &str) -> Option<Kind> {
     }
 }
 
-/// A seal by anyone but me for that period, or answers the partner's older version wrote
-/// straight into the couple document.
-fn partner_answered(
+/// Every day and week the partner answered: their seals, and answers the partner's older
+/// version wrote straight into the couple document.
+fn partner_periods(
     couple: &automerge::AutoCommit,
-    kind: Kind,
-    period: &str,
     me: &str,
-) -> Result<bool, CoreError> {
-    let prefix = format!("{}/{period}/", kind.name());
-    let sealed = Rd::root_map(couple, SEALS)?
-        .keys()
-        .iter()
-        .any(|k| k.strip_prefix(&prefix).is_some_and(|by| by != me));
-    let prefix = format!("{period}/");
-    let revealed = Rd::root_map(couple, kind.revealed())?
-        .keys()
-        .iter()
-        .any(|k| k.strip_prefix(&prefix).is_some_and(|by| by != me));
-    Ok(sealed || revealed)
+) -> Result<std::collections::BTreeSet<(Kind, String)>, CoreError> {
+    let mut out = std::collections::BTreeSet::new();
+    for key in Rd::root_map(couple, SEALS)?.keys() {
+        // `daily/<period>/<partner>`; a period never contains '/'.
+        let mut parts = key.splitn(3, '/');
+        if let (Some(kind), Some(period), Some(by)) = (parts.next(), parts.next(), parts.next())
+            && let Some(kind) = kind_named(kind)
+            && by != me
+        {
+            out.insert((kind, period.to_owned()));
+        }
+    }
+    for kind in [Kind::Daily, Kind::Weekly] {
+        for key in Rd::root_map(couple, kind.revealed())?.keys() {
+            if let Some((period, by)) = key.split_once('/')
+                && by != me
+            {
+                out.insert((kind, period.to_owned()));
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn read_daily(c: &Rd<'_>, sealed: bool) -> Result<DailyCheckIn, ItemError> {
