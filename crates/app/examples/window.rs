@@ -1,5 +1,6 @@
 //! Opens the window on a data directory (a fresh temporary one by default), optionally with a
-//! few sample entries: `cargo run -p kintsugi-app --example window -- [DIR] [--demo]`.
+//! few sample entries: `cargo run -p kintsugi-app --example window -- [DIR] [--demo]`. With
+//! `--demo --hard`, Alex has just said "I'm triggered" and started a break.
 
 use std::path::PathBuf;
 
@@ -123,6 +124,8 @@ fn seed(vault: &mut Vault) -> Result<(), Box<dyn std::error::Error>> {
     )?;
     seed_commitments(vault, &mut alex)?;
     seed_together(vault, &mut alex)?;
+    seed_repair(vault, &mut alex)?;
+    seed_hard_moments(vault, &mut alex)?;
     alex.save(now)?;
     vault.apply(
         Command::SaveDailyCheckIn {
@@ -439,6 +442,185 @@ fn seed_together(sam: &mut Vault, alex: &mut Vault) -> Result<(), Box<dyn std::e
             },
         },
         now,
+    )?;
+    Ok(())
+}
+
+/// Hard moments: the reassurance plan, triggers of both over the last weeks (most answered),
+/// Sam's own self-care list; with `--hard`, Alex's trigger just now and a break Alex started.
+fn seed_hard_moments(sam: &mut Vault, alex: &mut Vault) -> Result<(), Box<dyn std::error::Error>> {
+    use kintsugi_core::Trigger;
+    let now = now_ms();
+    let ago = |days: i64, hours: i64| now - days * 86_400_000 - hours * 3_600_000;
+    let exchange = |from: &mut Vault, to: &mut Vault| -> Result<(), Box<dyn std::error::Error>> {
+        let mut theirs = from.model_mut().doc_mut(DocKind::Couple).fork();
+        to.model_mut().doc_mut(DocKind::Couple).merge(&mut theirs)?;
+        to.mark_changed();
+        Ok(())
+    };
+    sam.apply(
+        Command::SpliceReassurancePlan {
+            pos: 0,
+            delete: 0,
+            insert: "Tell me you're here and that you're not going anywhere.\n\
+                     Sit with me. Don't explain or defend yet; we can talk once I'm calmer.\n\
+                     Answer my questions honestly, even if you have answered them before.\n\
+                     If one of us needs a break, we take 20 minutes and come back."
+                .into(),
+        },
+        ago(20, 0),
+    )?;
+    for text in ["Walk outside for ten minutes", "Call my sister"] {
+        sam.apply(
+            Command::AddSelfCare {
+                id: ItemId::random(),
+                text: text.into(),
+            },
+            now,
+        )?;
+    }
+    let alex_moments = [
+        (48, "A message notification at dinner."),
+        (41, ""),
+        (33, "The restaurant where it started."),
+        (30, ""),
+        (19, "Your phone was face down again."),
+        (12, ""),
+        (4, "A song on the radio."),
+    ];
+    for (days, note) in alex_moments {
+        alex.apply(
+            Command::RaiseTrigger {
+                id: ItemId::random(),
+                note: note.into(),
+            },
+            ago(days, 3),
+        )?;
+    }
+    sam.apply(
+        Command::RaiseTrigger {
+            id: ItemId::random(),
+            note: "When you went quiet for the whole evening.".into(),
+        },
+        ago(9, 5),
+    )?;
+    exchange(alex, sam)?;
+    exchange(sam, alex)?;
+    // Each answers the other's moments a few minutes later, all but some.
+    let answer = |v: &mut Vault, skip: usize| -> Result<(), Box<dyn std::error::Error>> {
+        let view = v.view();
+        let me = view.me;
+        let theirs: Vec<Trigger> = view
+            .triggers
+            .into_iter()
+            .filter(|t| Some(&t.by) != me.as_ref())
+            .collect();
+        for (n, t) in theirs.into_iter().enumerate() {
+            if n % 4 != skip {
+                v.apply(Command::AcknowledgeTrigger { id: t.id }, t.at + 6 * 60_000)?;
+            }
+        }
+        Ok(())
+    };
+    answer(sam, 2)?;
+    answer(alex, 9)?;
+    exchange(sam, alex)?;
+    exchange(alex, sam)?;
+    if std::env::args().any(|a| a == "--hard") {
+        alex.apply(
+            Command::RaiseTrigger {
+                id: ItemId::random(),
+                note: "The argument about the phone bill. My chest is tight.".into(),
+            },
+            now - 60_000,
+        )?;
+        alex.apply(
+            Command::StartBreak {
+                id: ItemId::random(),
+                ends_at: now + 15 * 60_000,
+                note: "I want to come back to this. I need to breathe first.".into(),
+            },
+            now - 5 * 60_000,
+        )?;
+        alex.mark_changed();
+    }
+    Ok(())
+}
+
+/// Questions (one answered, asked again and waiting for Sam), an apology draft of Sam's with an
+/// excuse in it, and an apology Alex shared.
+fn seed_repair(sam: &mut Vault, alex: &mut Vault) -> Result<(), Box<dyn std::error::Error>> {
+    use kintsugi_core::ApologyFields;
+    let now = now_ms();
+    let ago = |days: i64, hours: i64| now - days * 86_400_000 - hours * 3_600_000;
+    let exchange = |from: &mut Vault, to: &mut Vault| -> Result<(), Box<dyn std::error::Error>> {
+        let mut theirs = from.model_mut().doc_mut(DocKind::Couple).fork();
+        to.model_mut().doc_mut(DocKind::Couple).merge(&mut theirs)?;
+        to.mark_changed();
+        Ok(())
+    };
+    let (again, answered) = (ItemId::random(), ItemId::random());
+    alex.apply(
+        Command::AskQuestion {
+            id: again.clone(),
+            text: "Did you see her again after you told me it was over?".into(),
+        },
+        ago(4, 3),
+    )?;
+    alex.apply(
+        Command::AskQuestion {
+            id: answered.clone(),
+            text: "Who else knew while it was going on?".into(),
+        },
+        ago(3, 1),
+    )?;
+    exchange(alex, sam)?;
+    sam.apply(
+        Command::AnswerQuestion {
+            question: again.clone(),
+            id: ItemId::random(),
+            text: "Once, in March, for coffee. I ended it there.".into(),
+        },
+        ago(4, 1),
+    )?;
+    sam.apply(
+        Command::AnswerQuestion {
+            question: answered,
+            id: ItemId::random(),
+            text: "Only my brother. I asked him not to tell you, and I'm sorry I put him there."
+                .into(),
+        },
+        ago(2, 20),
+    )?;
+    exchange(sam, alex)?;
+    alex.apply(Command::AskAgain { id: again }, ago(0, 2))?;
+    let apology = ItemId::random();
+    alex.apply(
+        Command::SaveApologyDraft {
+            id: apology.clone(),
+            fields: ApologyFields {
+                what_i_did: "I read your messages on Sunday while you were in the shower.".into(),
+                impact: "It took away the trust you are trying to rebuild with me.".into(),
+                regret: "I'm sorry I went behind your back instead of asking you.".into(),
+                will_do_differently: "When I'm scared, I will ask you, out loud.".into(),
+            },
+        },
+        ago(0, 4),
+    )?;
+    alex.apply(Command::ShareApology { id: apology }, ago(0, 3))?;
+    exchange(alex, sam)?;
+    sam.apply(
+        Command::SaveApologyDraft {
+            id: ItemId::random(),
+            fields: ApologyFields {
+                what_i_did: "I lied to you about where I was on Friday nights, but I was \
+                             confused back then."
+                    .into(),
+                impact: "You stopped believing what I say.".into(),
+                ..Default::default()
+            },
+        },
+        ago(1, 0),
     )?;
     Ok(())
 }

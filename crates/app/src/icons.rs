@@ -118,3 +118,76 @@ pub fn wins(p: &egui::Painter, r: Rect, c: Color32) {
         .collect();
     p.line(points, stroke(c));
 }
+
+/// A heart, outlined: "I'm triggered" (reaching for care, not an alarm).
+pub fn triggered(p: &egui::Painter, r: Rect, c: Color32) {
+    let points: Vec<Pos2> = (0..=40)
+        .map(|i| {
+            let t = std::f32::consts::TAU * i as f32 / 40.0;
+            let x = 16.0 * t.sin().powi(3);
+            let y =
+                13.0 * t.cos() - 5.0 * (2.0 * t).cos() - 2.0 * (3.0 * t).cos() - (4.0 * t).cos();
+            at(r, 0.5 + x / 36.0, 0.47 - y / 36.0)
+        })
+        .collect();
+    p.line(points, stroke(c));
+}
+
+/// A page with a small heart at its foot: the reassurance plan.
+pub fn plan(p: &egui::Painter, r: Rect, c: Color32) {
+    outline(p, r, c, (0.2, 0.06), (0.8, 0.94));
+    line(p, r, c, (0.33, 0.26), (0.67, 0.26));
+    line(p, r, c, (0.33, 0.42), (0.67, 0.42));
+    p.circle_filled(at(r, 0.5, 0.7), r.width() * 0.09, c);
+}
+
+/// An hourglass: a break.
+pub fn pause(p: &egui::Painter, r: Rect, c: Color32) {
+    line(p, r, c, (0.2, 0.08), (0.8, 0.08));
+    line(p, r, c, (0.2, 0.92), (0.8, 0.92));
+    p.line(
+        vec![
+            at(r, 0.28, 0.08),
+            at(r, 0.72, 0.92),
+            at(r, 0.28, 0.92),
+            at(r, 0.72, 0.08),
+            at(r, 0.28, 0.08),
+        ],
+        stroke(c),
+    );
+}
+
+/// Two overlapping speech bubbles: questions and answers.
+pub fn questions(p: &egui::Painter, r: Rect, c: Color32) {
+    outline(p, r, c, (0.06, 0.1), (0.62, 0.5));
+    line(p, r, c, (0.2, 0.5), (0.16, 0.66));
+    line(p, r, c, (0.16, 0.66), (0.34, 0.5));
+    outline(p, r, c, (0.4, 0.42), (0.94, 0.8));
+    line(p, r, c, (0.8, 0.8), (0.84, 0.94));
+    line(p, r, c, (0.84, 0.94), (0.68, 0.8));
+}
+
+/// A letter in its envelope: an apology.
+pub fn apology(p: &egui::Painter, r: Rect, c: Color32) {
+    outline(p, r, c, (0.06, 0.2), (0.94, 0.8));
+    p.line(
+        vec![at(r, 0.06, 0.22), at(r, 0.5, 0.54), at(r, 0.94, 0.22)],
+        stroke(c),
+    );
+}
+
+/// A shield: safety and help.
+pub fn safety(p: &egui::Painter, r: Rect, c: Color32) {
+    p.line(
+        vec![
+            at(r, 0.5, 0.06),
+            at(r, 0.86, 0.2),
+            at(r, 0.82, 0.56),
+            at(r, 0.5, 0.94),
+            at(r, 0.18, 0.56),
+            at(r, 0.14, 0.2),
+            at(r, 0.5, 0.06),
+        ],
+        stroke(c),
+    );
+}

@@ -8,6 +8,8 @@
 //! or, on a phone-sized window, behind one menu button.
 
 mod agreement;
+mod apology;
+mod breaks;
 mod checkin;
 mod commitments;
 mod devices;
@@ -16,12 +18,16 @@ mod icons;
 mod journal;
 mod nav;
 mod pairing;
+mod plan;
+mod questions;
 mod reminders;
+mod safety;
 mod screens;
 mod settings;
 mod setup;
 mod status;
 mod text_buffer;
+mod triggers;
 mod widgets;
 mod window;
 mod wins;
@@ -75,6 +81,8 @@ pub(crate) struct Shared {
     pub pairing: pairing::PairingState,
     /// The check-in (daily or weekly) a reminder asked the check-in screen to show.
     pub open_checkin: Option<checkin::Kind>,
+    /// Where the safety page saves a copy of one's data (else the documents folder).
+    pub export_dir: Option<std::path::PathBuf>,
 }
 
 /// The Kintsugi window (an [`eframe::App`]).
@@ -97,6 +105,10 @@ pub struct KintsugiApp {
     started: bool,
     /// Due reminders: the banner above every screen and the desktop notifications.
     reminders: reminders::Reminders,
+    /// The partner's triggers: the notice over every screen and one notification each.
+    triggers: triggers::Watch,
+    /// A running break's strip above every screen, then "Ready to come back?".
+    breaks: breaks::Banner,
 }
 
 impl KintsugiApp {
@@ -113,6 +125,8 @@ impl KintsugiApp {
             dismissed_warning: None,
             started: false,
             reminders: Default::default(),
+            triggers: Default::default(),
+            breaks: Default::default(),
         }
     }
 
@@ -125,6 +139,12 @@ impl KintsugiApp {
     /// Names the data directory in Settings (e.g. its path), for support.
     pub fn with_data_dir_label(mut self, label: impl Into<String>) -> Self {
         self.data_dir_label = label.into();
+        self
+    }
+
+    /// Saves "a copy of my data" (the safety page) in `dir` instead of the documents folder.
+    pub fn with_export_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.shared.export_dir = Some(dir.into());
         self
     }
 
@@ -149,6 +169,7 @@ impl KintsugiApp {
         }
         let snap: Arc<Snapshot> = self.handle.snapshot();
         self.reminders.check(ui.ctx(), &snap);
+        self.triggers.check(&snap, &self.reminders);
         // A clone (a few Arcs) so the screens' state can be borrowed mutably beside it.
         let handle = self.handle.clone();
         let data_dir_label = self.data_dir_label.clone();
@@ -221,6 +242,9 @@ impl KintsugiApp {
                     });
                 });
         }
+        if self.triggers.shortcut(ui.ctx(), &f) {
+            go_to = SCREENS.iter().position(|s| s.label == triggers::LABEL);
+        }
         if let Some(i) = go_to
             && i != self.current
         {
@@ -240,7 +264,13 @@ impl KintsugiApp {
                     widgets::readable_column(ui, |ui| {
                         ui.add_space(8.0);
                         self.notices(ui, &f);
+                        self.triggers.banner(ui, &f);
+                        let open_break = self.breaks.show(ui, &f, SCREENS[self.current].label);
                         reminder_go = self.reminder_banner(ui);
+                        if open_break {
+                            let i = SCREENS.iter().position(|s| s.label == breaks::LABEL);
+                            reminder_go = i.map(|i| (i, None));
+                        }
                         self.pages[self.current].show(ui, &mut self.shared, &f);
                         ui.add_space(24.0);
                     });
@@ -254,6 +284,7 @@ impl KintsugiApp {
             ui.ctx().request_repaint();
         }
         self.pages[self.current].dialogs(ui.ctx(), &f);
+        self.triggers.overlay(ui.ctx(), &f);
         pairing::unpair_dialog(ui.ctx(), &mut self.shared.pairing, &f);
     }
 
@@ -404,6 +435,7 @@ impl eframe::App for KintsugiApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         let snap = self.handle.snapshot();
         self.reminders.check(ctx, &snap);
+        self.triggers.check(&snap, &self.reminders);
     }
 
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {

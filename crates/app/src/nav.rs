@@ -99,7 +99,12 @@ fn item(ui: &mut Ui, s: &ScreenDef, selected: bool, urgent: bool) -> egui::Respo
         // Urgent actions look pressable at a glance, and the place one is at stands out; the
         // others stay quiet.
         .frame_when_inactive(urgent || selected);
-    ui.add(button).accessible_name(s.label)
+    let r = ui.add(button).accessible_name(s.label);
+    if s.hint.is_empty() {
+        r
+    } else {
+        r.on_hover_text(s.hint)
+    }
 }
 
 #[cfg(test)]

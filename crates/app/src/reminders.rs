@@ -79,6 +79,11 @@ impl Reminders {
         self.notify = notify;
     }
 
+    /// Shows one desktop notification through the same notifier (e.g. a partner's trigger).
+    pub fn notify(&self, title: &str, body: &str) {
+        (self.notify)(title, body);
+    }
+
     /// Looks for due reminders when the documents changed or [`CHECK_EVERY`] passed, notifies
     /// each new one once, and asks to run again in time (which eframe does while minimised).
     pub fn check(&mut self, ctx: &egui::Context, snap: &Snapshot) {

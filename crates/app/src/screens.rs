@@ -16,9 +16,15 @@ pub(crate) const SCREENS: &[ScreenDef] = &[
     ScreenDef::new("Commitments",       icons::commitments, Group::Together, page::<crate::commitments::CommitmentsState>),
     ScreenDef::new("Disclosures",       icons::disclosures, Group::Together, page::<crate::disclosures::DisclosuresState>),
     ScreenDef::new("Wins & thanks",     icons::wins,      Group::Together, page::<crate::wins::WinsState>),
+    ScreenDef::new("Questions",         icons::questions, Group::Together, page::<crate::questions::QuestionsState>),
+    ScreenDef::new("Apologies",         icons::apology,   Group::Together, page::<crate::apology::ApologyState>),
     ScreenDef::new("Journal",           icons::journal,   Group::Private,  page::<journal::JournalState>).start(),
     ScreenDef::new("Partner & devices", icons::devices,   Group::Devices,  page::<devices::DevicesState>),
     ScreenDef::new("Settings",          icons::settings,  Group::Devices,  page::<settings::SettingsState>),
+    ScreenDef::new(crate::triggers::LABEL, icons::triggered, Group::HardMoments, page::<crate::triggers::TriggerState>).urgent().hint(crate::triggers::HINT),
+    ScreenDef::new(crate::plan::LABEL,   icons::plan,      Group::HardMoments, page::<crate::plan::PlanState>),
+    ScreenDef::new(crate::breaks::LABEL, icons::pause,     Group::HardMoments, page::<crate::breaks::BreakState>),
+    ScreenDef::new("Safety & help",     icons::safety,    Group::Safety,   page::<crate::safety::SafetyState>).urgent(),
 ];
 
 /// What a screen is to the window around it.
@@ -95,6 +101,8 @@ pub(crate) struct ScreenDef {
     pub urgent: bool,
     /// The screen shown when the window opens.
     pub start: bool,
+    /// Hover text of the navigation entry (e.g. a keyboard shortcut); empty for none.
+    pub hint: &'static str,
     /// Makes the screen's state, once, when the window opens.
     pub page: fn() -> Box<dyn Page>,
 }
@@ -112,6 +120,7 @@ impl ScreenDef {
             group,
             urgent: false,
             start: false,
+            hint: "",
             page,
         }
     }
@@ -120,6 +129,12 @@ impl ScreenDef {
     #[allow(dead_code)] // The first urgent actions come with a later change.
     pub const fn urgent(mut self) -> Self {
         self.urgent = true;
+        self
+    }
+
+    /// Says more on hover (see [`ScreenDef::hint`]).
+    pub const fn hint(mut self, hint: &'static str) -> Self {
+        self.hint = hint;
         self
     }
 

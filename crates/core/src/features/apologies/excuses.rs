@@ -92,7 +92,9 @@ pub fn check_apology(text: &str) -> Vec<ExcuseFlag> {
             let in_quote = quoted.iter().any(|(s, e)| i > *s && i < *e);
             // A longer pattern already covering this place wins ("I'm sorry you feel" over
             // "sorry you feel").
-            let covered = flags.iter().any(|f| i >= f.at && i < f.at + f.found.chars().count());
+            let covered = flags
+                .iter()
+                .any(|f| i >= f.at && i < f.at + f.found.chars().count());
             if boundary_before
                 && boundary_after
                 && !in_quote
