@@ -222,23 +222,27 @@ impl KintsugiApp {
                 .show(ui, |ui| {
                     ui.label(RichText::new("Kintsugi").size(22.0).strong());
                     ui.add_space(10.0);
+                    // A solid bar (not egui's faint floating one) says there is more below.
+                    ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
                     // Scrolls on its own once there are more places than the window is tall,
-                    // leaving the save status pinned at the bottom.
+                    // leaving the partner's reachability and the save status pinned below.
                     egui::ScrollArea::vertical()
                         .id_salt("nav_side_scroll")
                         .auto_shrink([false, true])
-                        .max_height((ui.available_height() - 64.0).max(120.0))
+
+                        .max_height((ui.available_height() - 150.0).max(120.0))
                         .show(ui, |ui| {
                             go_to = nav::sidebar(ui, SCREENS, self.current);
-                            ui.add_space(12.0);
-                            ui.separator();
-                            ui.add_space(4.0);
-                            status::sidebar(ui, &f, f.now);
                         });
                     ui.with_layout(egui::Layout::bottom_up(egui::Align::Min), |ui| {
                         ui.add_space(4.0);
                         ui.weak("Private journal stays\non this device");
                         save_status(ui, &f.snap.save);
+                        ui.add_space(6.0);
+                        ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+                            ui.separator();
+                            status::sidebar(ui, &f, f.now);
+                        });
                     });
                 });
         }
