@@ -18,7 +18,11 @@ fn main() -> ExitCode {
         Err(e) => {
             // One clear line; the cause chain joined, never a backtrace.
             eprintln!("kintsugi: {}", format_chain(&e));
-            error_status
+            if e.downcast_ref::<cli::BadArgument>().is_some() {
+                ExitCode::from(2)
+            } else {
+                error_status
+            }
         }
     }
 }

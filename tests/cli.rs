@@ -952,3 +952,512 @@ fn reminders_are_private() {
         .collect();
     assert!(dump.contains("07:41"), "kept in my private document");
 }
+
+// ---- Hard moments: triggers, breaks, the plan, questions, self-care, the apology helper ----
+
+/// The partner (Alex) writes on a device of their own; their couple document is then merged
+/// into this device's data, as a sync would. Returns what `write` returned.
+fn from_partner<T>(dir: &Path, write: impl FnOnce(&mut kintsugi_service::Vault) -> T) -> T {
+    use kintsugi_core::{Command as C, DocKind};
+    let other = tempfile::tempdir().unwrap();
+    let mut alex = kintsugi_service::Vault::open(other.path()).unwrap();
+    alex.apply(
+        C::SetUp {
+            my_name: "Alex".into(),
+            partner_name: "Sam".into(),
+        },
+        kintsugi_service::now_ms(),
+    )
+    .unwrap();
+    let out = write(&mut alex);
+    alex.save(kintsugi_service::now_ms()).unwrap();
+    let mut sam = kintsugi_service::Vault::open(dir).unwrap();
+    let theirs = alex.model_mut().doc_mut(DocKind::Couple);
+    sam.model_mut()
+        .doc_mut(DocKind::Couple)
+        .merge(theirs)
+        .unwrap();
+    sam.mark_changed();
+    sam.save(kintsugi_service::now_ms()).unwrap();
+    out
+}
+
+fn with_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kintsugi"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("KINTSUGI_DATA_DIR")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn triggers_raise_acknowledge_and_refusals() {
+    let dir = set_up();
+    let d = dir.path();
+    assert!(ok(d, &["trigger", "list"]).contains("No triggers yet"));
+    let mine = ok(d, &["trigger", "raise", "--note", "a song on the radio"]);
+    let mine = mine.trim().to_owned();
+    assert_eq!(mine.len(), 32, "prints the new id: {mine}");
+    let before = ok(d, &["trigger", "list", "--json"]);
+    let err = refused(d, &["trigger", "ack", &mine[..8]], 1);
+    assert!(err.contains("your own trigger"), "{err}");
+    let err = refused(d, &["trigger", "ack", "nosuchid"], 1);
+    assert!(err.contains("no trigger"), "{err}");
+    refused(d, &["trigger", "ack"], 2);
+    refused(d, &["trigger", "raise", "--colour", "red"], 2);
+    assert_eq!(ok(d, &["trigger", "list", "--json"]), before);
+    let text = ok(d, &["trigger", "list"]);
+    assert!(text.contains("a song on the radio"), "{text}");
+    assert!(text.contains("not acknowledged by Alex yet"), "{text}");
+    assert!(!text.contains("needs you"), "{text}");
+
+    // Alex's trigger arrives with the plan both wrote; Sam says "I'm here".
+    ok(
+        d,
+        &[
+            "plan",
+            "edit",
+            "--insert",
+            "0",
+            "Sit with me; say you are staying.",
+        ],
+    );
+    let theirs = from_partner(d, |alex| {
+        let id = kintsugi_core::ItemId::random();
+        alex.apply(
+            kintsugi_core::Command::RaiseTrigger {
+                id: id.clone(),
+                note: "the old street".into(),
+            },
+            kintsugi_service::now_ms(),
+        )
+        .unwrap();
+        id.0
+    });
+    let text = ok(d, &["trigger", "list"]);
+    assert!(
+        text.contains("Alex is triggered and needs you now"),
+        "{text}"
+    );
+    assert!(text.contains("Sit with me; say you are staying."), "{text}");
+    assert!(text.contains("waiting for you"), "{text}");
+    let list = json(d, &["trigger", "list", "--json"]);
+    assert_eq!(
+        list["reassurance_plan"],
+        "Sit with me; say you are staying."
+    );
+    let triggers = list["triggers"].as_array().unwrap();
+    assert_eq!(triggers.len(), 2);
+    assert_eq!(triggers[0]["id"], theirs.as_str(), "newest first");
+    assert_eq!(triggers[0]["by_name"], "Alex");
+    assert_eq!(triggers[0]["mine"], false);
+    assert_eq!(triggers[0]["acknowledged_at"], serde_json::Value::Null);
+    assert_eq!(triggers[1]["note"], "a song on the radio");
+    ok(d, &["trigger", "ack", &theirs[..6]]);
+    let list = json(d, &["trigger", "list", "--json"]);
+    assert!(list["triggers"][0]["acknowledged_at"].is_i64(), "{list}");
+    let text = ok(d, &["trigger", "list"]);
+    assert!(!text.contains("needs you now"), "{text}");
+    assert!(text.contains("Sam said \"I'm here\""), "{text}");
+    let before = ok(d, &["trigger", "list", "--json"]);
+    let err = refused(d, &["trigger", "ack", &theirs[..6]], 1);
+    assert!(err.contains("already"), "{err}");
+    assert_eq!(ok(d, &["trigger", "list", "--json"]), before);
+}
+
+#[test]
+fn a_break_starts_extends_ends_and_refuses() {
+    let dir = set_up();
+    let d = dir.path();
+    assert_eq!(ok(d, &["break", "status"]).trim(), "No break running.");
+    let status = json(d, &["break", "status", "--json"]);
+    assert_eq!(status["running"], false);
+    assert_eq!(status["break"], serde_json::Value::Null);
+
+    // Nothing to extend or end yet; bad lengths are bad arguments.
+    let err = refused(d, &["break", "extend", "10"], 1);
+    assert!(err.contains("no break is running"), "{err}");
+    refused(d, &["break", "end"], 1);
+    refused(d, &["break", "start", "0"], 2);
+    refused(d, &["break", "start", "2881"], 2);
+    refused(d, &["break", "start", "twenty"], 2);
+    assert_eq!(
+        json(d, &["break", "status", "--json"])["break"],
+        serde_json::Value::Null
+    );
+
+    let t0 = chrono::Utc::now().timestamp_millis();
+    ok(d, &["break", "start", "20", "--note", "in the garden"]);
+    let t1 = chrono::Utc::now().timestamp_millis();
+    let s = json(d, &["break", "status", "--json"]);
+    assert_eq!(s["running"], true, "{s}");
+    let b = &s["break"];
+    let ends = b["ends_at"].as_i64().unwrap();
+    assert!(
+        ends >= t0 + 20 * 60_000 && ends <= t1 + 20 * 60_000,
+        "an absolute end 20 minutes on: {s}"
+    );
+    let rfc = chrono::DateTime::parse_from_rfc3339(b["ends_at_rfc3339"].as_str().unwrap()).unwrap();
+    assert_eq!(rfc.timestamp_millis(), ends, "the same instant both ways");
+    assert_eq!(b["started_by_name"], "Sam");
+    assert_eq!(b["note"], "in the garden");
+    assert_eq!(b["ended"], serde_json::Value::Null);
+    let text = ok(d, &["break", "status"]);
+    assert!(text.contains("Started by Sam"), "{text}");
+    assert!(
+        text.contains(b["ends_at_rfc3339"].as_str().unwrap()),
+        "{text}"
+    );
+
+    // A second break while one runs is refused; an extension adds to the same end.
+    let before = ok(d, &["break", "status", "--json"]);
+    let err = refused(d, &["break", "start", "5"], 1);
+    assert!(err.contains("already") || err.contains("running"), "{err}");
+    refused(d, &["break", "extend", "721"], 2);
+    refused(d, &["break", "extend", "0"], 2);
+    let strip_now = |s: &str| {
+        let mut v: serde_json::Value = serde_json::from_str(s).unwrap();
+        v["now"] = serde_json::Value::Null;
+        v["break"]["remaining_ms"] = serde_json::Value::Null;
+        v
+    };
+    assert_eq!(
+        strip_now(&ok(d, &["break", "status", "--json"])),
+        strip_now(&before)
+    );
+    ok(d, &["break", "extend", "15"]);
+    let b = json(d, &["break", "status", "--json"])["break"].clone();
+    assert_eq!(b["ends_at"].as_i64().unwrap(), ends + 15 * 60_000, "{b}");
+    assert_eq!(b["extensions"][0]["minutes"], 15);
+    assert_eq!(b["extensions"][0]["by_name"], "Sam");
+    assert!(ok(d, &["break", "status"]).contains("extended by 15 min by Sam"));
+
+    // Ended early: no longer running; who ended it shows.
+    ok(d, &["break", "end"]);
+    let s = json(d, &["break", "status", "--json"]);
+    assert_eq!(s["running"], false, "{s}");
+    assert_eq!(s["break"]["ended"]["by_name"], "Sam", "{s}");
+    assert!(s["break"]["over_at"].as_i64().unwrap() < ends);
+    let text = ok(d, &["break", "status"]);
+    assert!(text.starts_with("No break running."), "{text}");
+    assert!(text.contains("Ended early by Sam"), "{text}");
+    refused(d, &["break", "end"], 1);
+    refused(d, &["break", "extend", "5"], 1);
+    // A new one may start once the last is over.
+    ok(d, &["break", "start", "60"]);
+    assert_eq!(json(d, &["break", "status", "--json"])["running"], true);
+}
+
+#[test]
+fn the_reassurance_plan_is_edited_by_splices() {
+    let dir = set_up();
+    let d = dir.path();
+    assert!(ok(d, &["plan", "show"]).contains("No reassurance plan yet"));
+    ok(d, &["plan", "edit", "--insert", "0", "Hold my hand. Stay."]);
+    ok(d, &["plan", "edit", "--insert", "14", "Say it out loud. "]);
+    ok(d, &["plan", "edit", "--delete", "0", "5"]);
+    // Positions count characters, not bytes.
+    ok(d, &["plan", "edit", "--insert", "0", "♥ "]);
+    ok(d, &["plan", "edit", "--insert", "2", "→"]);
+    let plan = json(d, &["plan", "show", "--json"]);
+    assert_eq!(plan["plan"], "♥ →my hand. Say it out loud. Stay.");
+    assert_eq!(
+        ok(d, &["plan", "show"]).trim_end(),
+        "♥ →my hand. Say it out loud. Stay."
+    );
+    // Refused: a position outside the text (exit 1); not a number, or neither edit (exit 2).
+    let before = ok(d, &["plan", "show", "--json"]);
+    let err = refused(d, &["plan", "edit", "--insert", "99", "x"], 1);
+    assert!(err.contains("outside the text"), "{err}");
+    refused(d, &["plan", "edit", "--delete", "30", "10"], 1);
+    let err = refused(d, &["plan", "edit", "--insert", "first", "x"], 2);
+    assert!(err.contains("whole number"), "{err}");
+    refused(d, &["plan", "edit", "--delete", "0", "-1"], 2);
+    refused(d, &["plan", "edit"], 2);
+    refused(d, &["plan", "edit", "--insert", "0"], 2);
+    refused(
+        d,
+        &["plan", "edit", "--insert", "0", "x", "--delete", "0", "1"],
+        2,
+    );
+    assert_eq!(ok(d, &["plan", "show", "--json"]), before);
+    assert!(ok(d, &["plan", "edit", "--help"]).contains("characters"));
+}
+
+#[test]
+fn questions_answered_asked_again_and_waiting_first() {
+    let dir = set_up();
+    let d = dir.path();
+    assert!(ok(d, &["question", "list"]).contains("No questions yet"));
+    let first = ok(
+        d,
+        &["question", "ask", "--text", "Where were you on Friday?"],
+    );
+    let first = first.trim().to_owned();
+    assert_eq!(first.len(), 32);
+    let before = ok(d, &["question", "list", "--json"]);
+    let err = refused(d, &["question", "ask", "--text", "  "], 1);
+    assert!(err.contains("needs some text"), "{err}");
+    refused(d, &["question", "answer", &first[..8], "--text", ""], 1);
+    refused(d, &["question", "answer", "nosuchid", "--text", "x"], 1);
+    refused(d, &["question", "answer", &first[..8]], 2);
+    refused(d, &["question", "reask", "nosuchid"], 1);
+    assert_eq!(ok(d, &["question", "list", "--json"]), before);
+
+    // Alex asks one and answers Sam's.
+    let theirs = from_partner(d, |alex| {
+        let now = kintsugi_service::now_ms();
+        let id = kintsugi_core::ItemId::random();
+        alex.apply(
+            kintsugi_core::Command::AskQuestion {
+                id: id.clone(),
+                text: "Do you still talk to them?".into(),
+            },
+            now,
+        )
+        .unwrap();
+        id.0
+    });
+    ok(
+        d,
+        &[
+            "question",
+            "answer",
+            &theirs[..8],
+            "--text",
+            "No. Not since June.",
+        ],
+    );
+    // Reasking is for the one who asked.
+    let before = ok(d, &["question", "list", "--json"]);
+    let err = refused(d, &["question", "reask", &theirs[..8]], 1);
+    assert!(err.contains("only Alex"), "{err}");
+    assert_eq!(ok(d, &["question", "list", "--json"]), before);
+
+    // Answered questions go after waiting ones; asking again makes it waiting once more and
+    // keeps the earlier answer.
+    let list = json(d, &["question", "list", "--json"]);
+    let list = list.as_array().unwrap();
+    assert_eq!(list[0]["id"], first.as_str(), "waiting first: {list:?}");
+    assert_eq!(list[0]["waiting"], true);
+    assert_eq!(list[1]["id"], theirs.as_str());
+    assert_eq!(list[1]["waiting"], false);
+    assert_eq!(list[1]["answers"][0]["text"], "No. Not since June.");
+    let text = ok(d, &["question", "list"]);
+    let first_line = text.lines().next().unwrap();
+    assert!(
+        first_line.contains("[waiting]") && first_line.contains("Friday"),
+        "{text}"
+    );
+    assert!(text.contains("Sam answered: No. Not since June."), "{text}");
+    ok(
+        d,
+        &[
+            "question",
+            "answer",
+            &first[..8],
+            "--text",
+            "At work, late.",
+        ],
+    );
+    ok(d, &["question", "reask", &first[..8]]);
+    let list = json(d, &["question", "list", "--json"]);
+    let q = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["id"] == first.as_str())
+        .unwrap();
+    assert_eq!(q["waiting"], true, "{q}");
+    assert_eq!(q["asked_again"].as_array().unwrap().len(), 1);
+    assert_eq!(q["answers"][0]["text"], "At work, late.", "kept");
+    assert!(ok(d, &["question", "list"]).contains("Sam needed to hear this again"));
+}
+
+#[test]
+fn self_care_is_a_private_list() {
+    let dir = set_up();
+    let d = dir.path();
+    let empty = ok(d, &["selfcare", "list"]);
+    assert!(empty.contains("ideas to start from"), "{empty}");
+    for idea in kintsugi_core::self_care_suggestions() {
+        assert!(empty.contains(idea), "{empty}");
+    }
+    assert_eq!(
+        json(d, &["selfcare", "list", "--json"]),
+        serde_json::json!([])
+    );
+    let id = ok(d, &["selfcare", "add", "Walk to the bridge and back"]);
+    let id = id.trim().to_owned();
+    assert_eq!(id.len(), 32);
+    ok(d, &["selfcare", "add", "Tea on the balcony"]);
+    let before = ok(d, &["selfcare", "list", "--json"]);
+    refused(d, &["selfcare", "add", " "], 1);
+    refused(d, &["selfcare", "add"], 2);
+    refused(d, &["selfcare", "remove", "nosuchid"], 1);
+    assert_eq!(ok(d, &["selfcare", "list", "--json"]), before);
+    let text = ok(d, &["selfcare", "list"]);
+    assert!(text.contains("Walk to the bridge and back") && text.contains("Tea on the balcony"));
+    ok(d, &["selfcare", "remove", &id[..8]]);
+    let list = json(d, &["selfcare", "list", "--json"]);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["text"], "Tea on the balcony");
+    // Private: never in the couple document.
+    assert!(couple_holds(d, "Sam"), "the check is not blind");
+    assert!(!couple_holds(d, "Tea on the balcony"));
+}
+
+/// Whether the saved couple document holds `needle` anywhere (decompressed, history included).
+fn couple_holds(d: &Path, needle: &str) -> bool {
+    let f = d.join("couple.automerge");
+    ok(d, &["doc", "save", "couple", "-o", f.to_str().unwrap()]);
+    let mut doc = kintsugi_core::automerge::AutoCommit::load(&std::fs::read(&f).unwrap()).unwrap();
+    let hay = doc.save_nocompress();
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn an_apology_draft_is_shared_as_a_copy() {
+    let dir = set_up();
+    let d = dir.path();
+    let id = ok(
+        d,
+        &[
+            "apology",
+            "draft",
+            "--what",
+            "I hid the messages from you",
+            "--impact",
+            "You could not trust what I said",
+            "--regret",
+            "I regret choosing my comfort over your safety",
+            "--differently",
+            "I will show you before you ask",
+        ],
+    );
+    let id = id.trim().to_owned();
+    assert_eq!(id.len(), 32);
+    assert!(!couple_holds(d, "hid the messages"), "a draft is private");
+    let list = json(d, &["apology", "list", "--json"]);
+    assert_eq!(list["drafts"][0]["id"], id.as_str());
+    assert_eq!(list["shared"], serde_json::json!([]));
+    refused(d, &["apology", "share", "nosuchid"], 1);
+    refused(d, &["apology", "draft", "--what", " "], 1);
+    refused(d, &["apology", "share"], 2);
+    ok(d, &["apology", "share", &id[..8]]);
+    let list = json(d, &["apology", "list", "--json"]);
+    assert_eq!(
+        list["shared"][0]["what_i_did"],
+        "I hid the messages from you"
+    );
+    assert_eq!(
+        list["shared"][0]["will_do_differently"],
+        "I will show you before you ask"
+    );
+    assert!(couple_holds(d, "hid the messages"), "the shared copy");
+    let text = ok(d, &["apology", "list"]);
+    assert!(
+        text.contains("Shared:") && text.contains("I regret choosing"),
+        "{text}"
+    );
+}
+
+/// The excuse check, table-driven through the real binary: text in, marks (phrase as written,
+/// character position) out. Marks are suggestions: the exit status is always 0.
+#[test]
+fn apology_check_marks_excuses_and_nothing_else() {
+    let table: &[(&str, &[(&str, usize)])] = &[
+        ("I lied to you, but I was tired.", &[("but", 15)]),
+        ("But I did it for us.", &[("But", 0)]),
+        ("I'm sorry, BUT", &[("BUT", 11)]),
+        (
+            "It happened. If you hadn't left early, I would not have.",
+            &[("If you hadn't", 13)],
+        ),
+        ("if you hadn\u{2019}t gone", &[("if you hadn\u{2019}t", 0)]),
+        (
+            "You always do this and you never listen.",
+            &[("You always", 0), ("you never", 23)],
+        ),
+        ("I'm sorry you feel that way.", &[("I'm sorry you feel", 0)]),
+        ("I was just trying to help.", &[("I was just", 0)]),
+        ("Écoute: I was late, but…", &[("but", 20)]),
+        ("Tu étais là. I'm sorry, but", &[("but", 24)]),
+        // Never inside another word.
+        ("I ate the butter and read the rebuttal.", &[]),
+        ("The buttons, a butterfly, a debut, a tributary.", &[]),
+        ("You alwaysy and neverland are not words.", &[]),
+        // Never inside quoted speech: someone else's words.
+        ("She said \"but you promised\" and she was right.", &[]),
+        (
+            "You told me \u{201C}you always leave\u{201D}, and I heard it.",
+            &[],
+        ),
+        ("He wrote \u{00AB}if you hadn't\u{00BB} in the note.", &[]),
+        // Outside the quotes still counts.
+        (
+            "She said \"but you promised\", but I forgot.",
+            &[("but", 29)],
+        ),
+        // A plain apology: no marks at all.
+        ("I lied about where I was. I hurt you, and I am sorry.", &[]),
+        ("", &[]),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("never-created");
+    for (text, want) in table {
+        let out = with_stdin(&d, &["apology", "check", "--json"], text);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{text:?}: exit 0 even with marks"
+        );
+        let got: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+        let got: Vec<(String, usize)> = got
+            .iter()
+            .map(|f| {
+                assert!(!f["why"].as_str().unwrap().is_empty());
+                assert!(!f["suggestion"].as_str().unwrap().is_empty());
+                (
+                    f["found"].as_str().unwrap().to_owned(),
+                    f["at"].as_u64().unwrap() as usize,
+                )
+            })
+            .collect();
+        let want: Vec<(String, usize)> = want.iter().map(|(f, a)| (f.to_string(), *a)).collect();
+        assert_eq!(got, want, "marks for {text:?}");
+        // The position is in characters: the phrase is found there.
+        for (found, at) in &got {
+            let there: String = text.chars().skip(*at).take(found.chars().count()).collect();
+            assert_eq!(&there, found, "{text:?}");
+        }
+    }
+    // The plain output: each phrase with its position, why and a suggestion; exit 0.
+    let out = with_stdin(&d, &["apology", "check"], "I lied, but you never listen.");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("at 8: \"but\""), "{text}");
+    assert!(text.contains("at 12: \"you never\""), "{text}");
+    assert!(text.contains("why: ") && text.contains("try: "), "{text}");
+    let out = with_stdin(&d, &["apology", "check"], "I am sorry I lied.");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("No excuse patterns")
+    );
+    assert!(!d.exists(), "the check needs no data and writes none");
+}

@@ -720,3 +720,94 @@ fn a_checkin_stays_off_the_partners_device_until_the_partner_answers() {
     assert_eq!(sam["sealed"], false);
     assert_eq!(sam["mood"], 3);
 }
+
+#[test]
+fn a_trigger_shows_on_the_partners_device_with_the_plan_and_is_acknowledged_there() {
+    let a = Device::new("Sam", "Alex");
+    let b = Device::new("Alex", "Sam");
+    pair(&a, &b, false);
+    // The plan is written by both, apart, then merged.
+    a.ok(&["plan", "edit", "--insert", "0", "Sit beside me. "]);
+    b.ok(&["plan", "edit", "--insert", "0", "Tell me you are staying. "]);
+    let id = a
+        .ok(&["trigger", "raise", "--note", "the old street"])
+        .trim()
+        .to_owned();
+    sync_all(&[&a, &b]);
+
+    let plan = a.ok(&["plan", "show"]);
+    assert_eq!(plan, b.ok(&["plan", "show"]), "one plan on both devices");
+    assert!(
+        plan.contains("Sit beside me.") && plan.contains("Tell me you are staying."),
+        "{plan}"
+    );
+    let list = b.ok(&["trigger", "list"]);
+    assert!(
+        list.contains("Sam is triggered and needs you now"),
+        "{list}"
+    );
+    assert!(list.contains("the old street"), "{list}");
+    assert!(
+        list.contains("Sit beside me.") && list.contains("Tell me you are staying."),
+        "the plan with the trigger: {list}"
+    );
+    // Only Alex can say "I'm here" to Sam's trigger.
+    let out = a.run(&["trigger", "ack", &id[..8]]);
+    assert_eq!(out.status.code(), Some(1));
+    b.ok(&["trigger", "ack", &id[..8]]);
+    sync_all(&[&a, &b]);
+
+    let json: serde_json::Value =
+        serde_json::from_str(&a.ok(&["trigger", "list", "--json"])).unwrap();
+    let t = &json["triggers"][0];
+    assert_eq!(t["id"], id.as_str());
+    assert_eq!(t["mine"], true);
+    assert!(t["acknowledged_at"].is_i64(), "{json}");
+    let list = a.ok(&["trigger", "list"]);
+    assert!(list.contains("Alex said \"I'm here\""), "{list}");
+    assert!(!b.ok(&["trigger", "list"]).contains("needs you now"));
+}
+
+#[test]
+fn a_break_has_the_same_end_on_both_devices_and_either_extends_it() {
+    let a = Device::new("Sam", "Alex");
+    let b = Device::new("Alex", "Sam");
+    pair(&a, &b, false);
+    a.ok(&["break", "start", "20", "--note", "a walk"]);
+    sync_all(&[&a, &b]);
+    let status = |d: &Device| -> serde_json::Value {
+        serde_json::from_str(&d.ok(&["break", "status", "--json"])).unwrap()
+    };
+    let (sa, sb) = (status(&a), status(&b));
+    for s in [&sa, &sb] {
+        assert_eq!(s["running"], true, "{s}");
+        assert_eq!(s["break"]["started_by_name"], "Sam", "{s}");
+        assert_eq!(s["break"]["note"], "a walk", "{s}");
+    }
+    let ends = sa["break"]["ends_at"].as_i64().unwrap();
+    assert_eq!(
+        sb["break"]["ends_at"], ends,
+        "the same absolute end: {sa} {sb}"
+    );
+    assert_eq!(
+        sa["break"]["ends_at_rfc3339"],
+        sb["break"]["ends_at_rfc3339"]
+    );
+    assert_eq!(sa["break"]["id"], sb["break"]["id"]);
+    // A second break is refused on the partner's device too.
+    let out = b.run(&["break", "start", "5"]);
+    assert_eq!(out.status.code(), Some(1));
+
+    b.ok(&["break", "extend", "10"]);
+    sync_all(&[&a, &b]);
+    let (sa, sb) = (status(&a), status(&b));
+    assert_eq!(sa["break"]["ends_at"], ends + 10 * 60_000, "{sa}");
+    assert_eq!(sb["break"]["ends_at"], ends + 10 * 60_000, "{sb}");
+    assert_eq!(sa["break"]["extensions"], sb["break"]["extensions"]);
+    assert_eq!(sa["break"]["extensions"][0]["by_name"], "Alex", "{sa}");
+    assert_eq!(sb["break"]["extensions"][0]["by_name"], "Alex", "{sb}");
+    assert!(
+        a.ok(&["break", "status"])
+            .contains("extended by 10 min by Alex")
+    );
+}

@@ -1,6 +1,8 @@
 //! Command-line interface over the same engine as the window: arguments and dispatch; each subcommand group lives in its own file.
 
 mod agreement;
+mod apology;
+mod breaks;
 mod checkin;
 mod commitment;
 mod devices;
@@ -8,7 +10,11 @@ mod disclosure;
 mod doc;
 mod export;
 mod journal;
+mod plan;
+mod question;
 mod reminders;
+mod selfcare;
+mod trigger;
 mod win;
 mod window;
 
@@ -22,6 +28,8 @@ use kintsugi_core::{Command, ItemId, View};
 use kintsugi_service::{FILE_NAME, NetOptions, Vault, now_ms, resolve_data_dir};
 
 use agreement::AgreementCmd;
+use apology::ApologyCmd;
+use breaks::BreakCmd;
 use checkin::CheckinCmd;
 use commitment::CommitmentCmd;
 use devices::{PairCmd, PeersCmd};
@@ -29,7 +37,11 @@ use disclosure::DisclosureCmd;
 use doc::DocCmd;
 use export::ExportArgs;
 use journal::JournalCmd;
+use plan::PlanCmd;
+use question::QuestionCmd;
 use reminders::RemindersCmd;
+use selfcare::SelfCareCmd;
+use trigger::TriggerCmd;
 use win::WinCmd;
 
 /// Kintsugi: a private journal and shared space for two partners rebuilding trust.
@@ -72,6 +84,24 @@ enum Cmd {
     /// Trust wins, honest moments and appreciation, in one timeline.
     #[command(subcommand)]
     Win(WinCmd),
+    /// "I'm triggered": raise one, say "I'm here" to your partner's, and the log of both.
+    #[command(subcommand)]
+    Trigger(TriggerCmd),
+    /// A break both devices count down: "pause for 20 minutes and come back".
+    #[command(subcommand)]
+    Break(BreakCmd),
+    /// The reassurance plan you write together: what helps when one of you is triggered.
+    #[command(subcommand)]
+    Plan(PlanCmd),
+    /// Your private self-care list: what helps you when things are hard.
+    #[command(subcommand, name = "selfcare")]
+    SelfCare(SelfCareCmd),
+    /// Questions: ask, answer, and "I need to hear this again".
+    #[command(subcommand)]
+    Question(QuestionCmd),
+    /// The apology helper: a gentle excuse check, private drafts, sharing one.
+    #[command(subcommand)]
+    Apology(ApologyCmd),
     /// Your reminder times (private to you), and what is due now, for a scheduler.
     ///
     /// `kintsugi reminders due` prints what is due and exits with 0 when something is due, 1 when
@@ -105,6 +135,19 @@ enum Cmd {
         json: bool,
     },
 }
+
+/// An argument clap could not check itself (a number inside a pair of values): reported as one
+/// line with exit status 2, like clap's own usage errors.
+#[derive(Debug)]
+pub struct BadArgument(pub String);
+
+impl std::fmt::Display for BadArgument {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (see kintsugi --help)", self.0)
+    }
+}
+
+impl std::error::Error for BadArgument {}
 
 /// Prints a clap error as one line (help and version print in full) and picks the exit code.
 pub fn usage_error(e: clap::Error) -> ExitCode {
@@ -151,6 +194,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Some(Cmd::Pair(PairCmd::Join { code, timeout })) => {
             return devices::pair_join(&dir, &code, timeout).map(|()| ExitCode::SUCCESS);
         }
+        // The excuse check reads stdin only: no data needed.
+        Some(Cmd::Apology(ApologyCmd::Check { json })) => {
+            return apology::check(json, &mut std::io::stdout().lock()).map(|()| ExitCode::SUCCESS);
+        }
         Some(cmd) => cmd,
     };
     // Anything but init works on existing data only: a typo in --data-dir must not quietly
@@ -180,6 +227,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Cmd::Commitment(c) => commitment::run(vault, c, out),
         Cmd::Disclosure(c) => disclosure::run(vault, c, out),
         Cmd::Win(c) => win::run(vault, c, out),
+        Cmd::Trigger(c) => trigger::run(vault, c, out),
+        Cmd::Break(c) => breaks::run(vault, c, out),
+        Cmd::Plan(c) => plan::run(vault, c, out),
+        Cmd::SelfCare(c) => selfcare::run(vault, c, out),
+        Cmd::Question(c) => question::run(vault, c, out),
+        Cmd::Apology(c) => apology::run(vault, c, out),
         Cmd::Export(a) => export::run(vault, a, out),
         Cmd::Doc(c) => doc::run(vault, c, out),
         Cmd::Peers(c) => devices::peers(vault, c, out),

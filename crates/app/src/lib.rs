@@ -229,7 +229,6 @@ impl KintsugiApp {
                     egui::ScrollArea::vertical()
                         .id_salt("nav_side_scroll")
                         .auto_shrink([false, true])
-
                         .max_height((ui.available_height() - 150.0).max(120.0))
                         .show(ui, |ui| {
                             go_to = nav::sidebar(ui, SCREENS, self.current);

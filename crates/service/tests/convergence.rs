@@ -36,6 +36,8 @@ const LINKS: [(usize, usize, Scope); 3] = [
     (A2, B1, Scope::Partner),
 ];
 const SECTIONS: [&str; 3] = ["boundaries", "conflict", "review"];
+/// The `place` of a marker typed into the shared reassurance plan.
+const PLAN: &str = "⟨reassurance plan⟩";
 /// Bounded final sync: many more rounds than three devices ever need.
 const FINAL_ROUNDS: usize = 200;
 
@@ -585,14 +587,14 @@ impl World {
                         mood,
                         connection: 3,
                         safety: 4,
-                        high: format!("sealed high {} #{i}", NAMES[dev]),
+                        high: format!("sealed high {} #{i}#", NAMES[dev]),
                         low: String::new(),
                         need: String::new(),
                     },
                 };
                 if self.apply(dev, cmd, None) {
                     self.t.sealed_highs.push((
-                        format!("sealed high {} #{i}", NAMES[dev]),
+                        format!("sealed high {} #{i}#", NAMES[dev]),
                         dev,
                         date.clone(),
                         false,
@@ -630,7 +632,7 @@ impl World {
         let nth = |n: usize| pick as usize % n.max(1);
         let id = ItemId::random();
         let mut added: Option<&'static str> = None;
-        let cmd = match what % 20 {
+        let cmd = match what % 26 {
             0 => {
                 added = Some("commitments");
                 Command::AddCommitment {
@@ -756,17 +758,18 @@ impl World {
             },
             17 => {
                 let week = format!("2026-W4{}", pick % 3 + 7);
-                let text = format!("sealed week {} #{i}", NAMES[dev]);
+                // Closed by "#": marker 3 must not match inside marker 30.
+                let text = format!("sealed week {} #{i}#", NAMES[dev]);
                 let cmd = Command::SaveWeeklyCheckIn {
                     week: week.clone(),
                     answers: kintsugi_core::WeeklyAnswers {
                         how_it_went: text.clone(),
-                        for_therapy: format!("topic {} #{i}", NAMES[dev]),
+                        for_therapy: format!("topic {} #{i}#", NAMES[dev]),
                         ..Default::default()
                     },
                 };
                 if self.apply(dev, cmd, None) {
-                    let topic = format!("topic {} #{i}", NAMES[dev]);
+                    let topic = format!("topic {} #{i}#", NAMES[dev]);
                     self.t.sealed_highs.push((topic, dev, week.clone(), true));
                     self.t.sealed_highs.push((text, dev, week, true));
                 }
@@ -779,6 +782,75 @@ impl World {
                     evening_log: None,
                 },
             },
+            // Breaks: started apart on both partners' devices, extended and ended concurrently;
+            // an extension or end with no break running tries an old one (refused), or starts one.
+            20..=22 => {
+                let running = view.current_break(self.now + 1_000).map(|b| b.id.clone());
+                let old = (!view.breaks.is_empty() && pick.is_multiple_of(4))
+                    .then(|| view.breaks[nth(view.breaks.len())].id.clone());
+                match (what % 26, running.or(old)) {
+                    (21, Some(b)) => Command::ExtendBreak {
+                        id: b,
+                        minutes: u32::from(pick % 30) + 1,
+                    },
+                    (22, Some(b)) => Command::EndBreak { id: b },
+                    _ => {
+                        added = Some("breaks");
+                        let minutes = if pick.is_multiple_of(3) {
+                            1
+                        } else {
+                            5 + i64::from(pick % 60)
+                        };
+                        Command::StartBreak {
+                            id: id.clone(),
+                            ends_at: self.now + 1_000 + minutes * 60_000,
+                            note: format!("break of {}", NAMES[dev]),
+                        }
+                    }
+                }
+            }
+            // The shared reassurance plan: both partners typing into one text at once.
+            23 | 24 => {
+                let plan = view.reassurance_plan.clone();
+                let pos = pick_boundary(&plan, pick.rotate_left(7));
+                let filler = pick.is_multiple_of(4);
+                let text = if filler {
+                    "··".to_owned()
+                } else {
+                    self.marker(dev, false)
+                };
+                let idx = self.t.section_markers.len();
+                self.t.section_markers.push(Marker {
+                    text: text.clone(),
+                    place: PLAN.into(),
+                    dev,
+                    at_op: i,
+                    shared_when_written: true,
+                    acked: false,
+                });
+                let cmd = Command::SpliceReassurancePlan {
+                    pos,
+                    delete: 0,
+                    insert: text,
+                };
+                let pending = (!filler).then_some(Pending::Section(idx));
+                if !self.apply(dev, cmd, pending) || filler {
+                    self.t.section_markers.pop();
+                }
+                return;
+            }
+            25 => {
+                let runs = filler_runs(&view.reassurance_plan);
+                if runs.is_empty() {
+                    return;
+                }
+                let (start, n) = runs[nth(runs.len())];
+                Command::SpliceReassurancePlan {
+                    pos: start,
+                    delete: n.min(usize::from(pick % 3) + 1),
+                    insert: String::new(),
+                }
+            }
             _ => Command::SetReassurancePlan {
                 text: format!("plan of {}", NAMES[dev]),
             },
@@ -1043,10 +1115,13 @@ impl World {
             }
             out.acked_edits += 1;
             for (dev, v) in views.iter().enumerate() {
-                let found = v
-                    .agreement
-                    .iter()
-                    .any(|s| s.id == m.place && s.body.contains(&m.text));
+                let found = if m.place == PLAN {
+                    v.reassurance_plan.contains(&m.text)
+                } else {
+                    v.agreement
+                        .iter()
+                        .any(|s| s.id == m.place && s.body.contains(&m.text))
+                };
                 if !found {
                     eprintln!(
                         "lost: {} (typed on {}) missing on {}",
@@ -1262,6 +1337,8 @@ fn couple_part(v: &View) -> serde_json::Value {
         "therapy_topics",
         "shared_entries",
         "reassurance_plans",
+        "reassurance_plan",
+        "breaks",
     ];
     keys.iter()
         .map(|k| (k.to_string(), j[*k].clone()))
