@@ -7,58 +7,18 @@
 use std::time::{Duration, Instant};
 
 use kintsugi_core::{Command, ItemId, WinKind};
-use kintsugi_service::{Handle, NetOptions, NetRequest, PairingOutcome, Vault, spawn_with};
-
-fn engine(dir: &std::path::Path, name: &str, partner: &str) -> Handle {
-    let h = spawn_with(
-        Vault::open(dir).expect("open"),
-        NetOptions {
-            bind: Some(vec!["127.0.0.1:0".parse().expect("addr")]),
-            port: None,
-            mdns: false,
-            start: true,
-        },
-    );
-    h.send(Command::SetUp {
-        my_name: name.into(),
-        partner_name: partner.into(),
-    });
-    assert!(h.wait_saved(Duration::from_secs(10)));
-    h
-}
-
-fn pct(v: &mut [Duration], p: f64) -> f64 {
-    v.sort();
-    v[((v.len() as f64 * p) as usize).min(v.len() - 1)].as_secs_f64() * 1e3
-}
+mod loopback;
+use loopback::{engine, pair, pct, require_loopback_only};
 
 fn main() {
-    let isolated = kintsugi_service::loopback_only_network();
-    if !isolated {
-        eprintln!("run inside tests/offline-net: this benchmark opens network endpoints");
-        std::process::exit(2);
-    }
+    require_loopback_only();
     let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let a = engine(da.path(), "Sam", "Alex");
     let b = engine(db.path(), "Alex", "Sam");
-    let t = Instant::now();
-    a.net(NetRequest::Invite { own_device: false });
-    let code = a
-        .wait_for(Duration::from_secs(20), |s| s.sync.invite.is_some())
-        .and_then(|s| s.sync.invite.clone())
-        .expect("invite")
-        .code;
-    b.net(NetRequest::Join { code });
-    let paired = |s: &kintsugi_service::Snapshot| {
-        matches!(s.sync.outcome, Some(PairingOutcome::Paired { .. }))
-    };
-    a.wait_for(Duration::from_secs(20), paired)
-        .expect("A paired");
-    b.wait_for(Duration::from_secs(20), paired)
-        .expect("B paired");
+    let paired_in = pair(&a, &b);
     println!(
         "pairing (invite → both show the safety code): {:.0} ms",
-        t.elapsed().as_secs_f64() * 1e3
+        paired_in.as_secs_f64() * 1e3
     );
 
     let rounds = 40;

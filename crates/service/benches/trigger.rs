@@ -9,36 +9,11 @@
 use std::time::{Duration, Instant};
 
 use kintsugi_core::{Command, ItemId};
-use kintsugi_service::{Handle, NetOptions, NetRequest, PairingOutcome, Vault, spawn_with};
-
-fn engine(dir: &std::path::Path, name: &str, partner: &str) -> Handle {
-    let h = spawn_with(
-        Vault::open(dir).expect("open"),
-        NetOptions {
-            bind: Some(vec!["127.0.0.1:0".parse().expect("addr")]),
-            port: None,
-            mdns: false,
-            start: true,
-        },
-    );
-    h.send(Command::SetUp {
-        my_name: name.into(),
-        partner_name: partner.into(),
-    });
-    assert!(h.wait_saved(Duration::from_secs(10)));
-    h
-}
-
-fn pct(v: &mut [Duration], p: f64) -> f64 {
-    v.sort();
-    v[((v.len() as f64 * p) as usize).min(v.len() - 1)].as_secs_f64() * 1e3
-}
+mod loopback;
+use loopback::{engine, pair, pct, require_loopback_only};
 
 fn main() {
-    if !kintsugi_service::loopback_only_network() {
-        eprintln!("run inside tests/offline-net: this benchmark opens network endpoints");
-        std::process::exit(2);
-    }
+    require_loopback_only();
     let rounds: usize = std::env::var("KINTSUGI_BENCH_ROUNDS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -47,20 +22,7 @@ fn main() {
     let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let a = engine(da.path(), "Sam", "Alex");
     let b = engine(db.path(), "Alex", "Sam");
-    a.net(NetRequest::Invite { own_device: false });
-    let code = a
-        .wait_for(Duration::from_secs(20), |s| s.sync.invite.is_some())
-        .and_then(|s| s.sync.invite.clone())
-        .expect("invite")
-        .code;
-    b.net(NetRequest::Join { code });
-    let paired = |s: &kintsugi_service::Snapshot| {
-        matches!(s.sync.outcome, Some(PairingOutcome::Paired { .. }))
-    };
-    a.wait_for(Duration::from_secs(20), paired)
-        .expect("A paired");
-    b.wait_for(Duration::from_secs(20), paired)
-        .expect("B paired");
+    pair(&a, &b);
 
     // The plan both agreed on, present on both before the rounds start.
     let plan = "Sit beside me. Tell me you are staying.";
