@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use kintsugi_core::Command;
-use kintsugi_service::{Vault, now_ms};
+use kintsugi_service::Vault;
 
 use super::{local_time, warn_errors};
 
@@ -83,8 +83,7 @@ pub fn run(mut vault: Vault, cmd: AgreementCmd, out: &mut dyn Write) -> Result<(
                 },
                 _ => bail!("give either --insert POS TEXT or --delete POS LEN"),
             };
-            vault.apply(cmd, now_ms())?;
-            vault.save(now_ms())?;
+            super::apply_and_save(&mut vault, cmd)?;
         }
     }
     Ok(())

@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use kintsugi_core::{Apology, ApologyFields, Command, ItemId, View, check_apology};
-use kintsugi_service::{Vault, now_ms};
+use kintsugi_service::Vault;
 
 use super::{local_time, resolve_id, short_id, warn_errors};
 
@@ -60,7 +60,8 @@ pub fn run(mut vault: Vault, cmd: ApologyCmd, out: &mut dyn Write) -> Result<()>
                 bail!("a draft starts with what you did; --what is empty, nothing was saved");
             }
             let id = ItemId::random();
-            vault.apply(
+            super::apply_and_save(
+                &mut vault,
                 Command::SaveApologyDraft {
                     id: id.clone(),
                     fields: ApologyFields {
@@ -70,9 +71,7 @@ pub fn run(mut vault: Vault, cmd: ApologyCmd, out: &mut dyn Write) -> Result<()>
                         will_do_differently: differently,
                     },
                 },
-                now_ms(),
             )?;
-            vault.save(now_ms())?;
             writeln!(out, "{id}")?;
         }
         ApologyCmd::Share { id } => {
@@ -82,8 +81,7 @@ pub fn run(mut vault: Vault, cmd: ApologyCmd, out: &mut dyn Write) -> Result<()>
                 &id,
                 "apology draft",
             )?;
-            vault.apply(Command::ShareApology { id }, now_ms())?;
-            vault.save(now_ms())?;
+            super::apply_and_save(&mut vault, Command::ShareApology { id })?;
         }
         ApologyCmd::List { json } => {
             let view = vault.view();

@@ -11,7 +11,7 @@ use kintsugi_core::{
     Command, DailyAnswers, DailyCheckIn, PartnerId, Seal, Timestamp, View, WeeklyAnswers,
     WeeklyCheckIn, iso_week, week_days,
 };
-use kintsugi_service::{Vault, now_ms, today_local};
+use kintsugi_service::{Vault, today_local};
 use serde::Serialize;
 
 use super::{partner_name, warn_errors};
@@ -81,7 +81,8 @@ pub fn run(mut vault: Vault, cmd: CheckinCmd, out: &mut dyn Write) -> Result<()>
     match cmd {
         CheckinCmd::Add(a) => {
             let date = a.date.unwrap_or_else(|| today_local().to_string());
-            vault.apply(
+            super::apply_and_save(
+                &mut vault,
                 Command::SaveDailyCheckIn {
                     date,
                     answers: DailyAnswers {
@@ -93,9 +94,7 @@ pub fn run(mut vault: Vault, cmd: CheckinCmd, out: &mut dyn Write) -> Result<()>
                         need: a.need,
                     },
                 },
-                now_ms(),
             )?;
-            vault.save(now_ms())?;
         }
         CheckinCmd::Weekly(a) => {
             let week = a.week.unwrap_or_else(|| iso_week(today_local()));
@@ -123,8 +122,7 @@ pub fn run(mut vault: Vault, cmd: CheckinCmd, out: &mut dyn Write) -> Result<()>
                     "a weekly check-in needs at least one answer (--how, --agreement, --commitments, --wins or --therapy); nothing was saved"
                 );
             }
-            vault.apply(Command::SaveWeeklyCheckIn { week, answers }, now_ms())?;
-            vault.save(now_ms())?;
+            super::apply_and_save(&mut vault, Command::SaveWeeklyCheckIn { week, answers })?;
         }
         CheckinCmd::List { weekly, json } => {
             let view = vault.view();

@@ -9,7 +9,7 @@ use kintsugi_core::{
     Command, Commitment, CommitmentLog, CommitmentState, ItemId, LogStatus, PartnerId, Rhythm,
     Timestamp, View, parse_date,
 };
-use kintsugi_service::{Vault, now_ms, today_local};
+use kintsugi_service::{Vault, today_local};
 use serde::Serialize;
 
 use super::{local_time, partner_name, resolve_id, short_id, warn_errors};
@@ -83,16 +83,15 @@ pub fn run(mut vault: Vault, cmd: CommitmentCmd, out: &mut dyn Write) -> Result<
     match cmd {
         CommitmentCmd::Add { title, rhythm } => {
             let id = ItemId::random();
-            vault.apply(
+            super::apply_and_save(
+                &mut vault,
                 Command::AddCommitment {
                     id: id.clone(),
                     text: title,
                     rhythm,
                     start: today.to_string(),
                 },
-                now_ms(),
             )?;
-            vault.save(now_ms())?;
             writeln!(out, "{id}")?;
         }
         CommitmentCmd::List { json } => {
@@ -149,16 +148,15 @@ pub fn run(mut vault: Vault, cmd: CommitmentCmd, out: &mut dyn Write) -> Result<
                 Status::Missed => LogStatus::Missed,
                 Status::Disclosed => LogStatus::DisclosedBeforeAsked,
             };
-            vault.apply(
+            super::apply_and_save(
+                &mut vault,
                 Command::LogCommitment {
                     id: c.id.clone(),
                     date,
                     status,
                     note,
                 },
-                now_ms(),
             )?;
-            vault.save(now_ms())?;
         }
         CommitmentCmd::Ack { id, date, note } => {
             let view = vault.view();
@@ -176,15 +174,14 @@ pub fn run(mut vault: Vault, cmd: CommitmentCmd, out: &mut dyn Write) -> Result<
                     view.name_of(&c.by)
                 );
             }
-            vault.apply(
+            super::apply_and_save(
+                &mut vault,
                 Command::AcknowledgeCommitmentLog {
                     id: c.id.clone(),
                     date,
                     note,
                 },
-                now_ms(),
             )?;
-            vault.save(now_ms())?;
         }
         CommitmentCmd::Pause { id } => set_state(vault, &id, CommitmentState::Paused)?,
         CommitmentCmd::Resume { id } => set_state(vault, &id, CommitmentState::Active)?,
@@ -202,15 +199,14 @@ fn set_state(mut vault: Vault, id: &str, state: CommitmentState) -> Result<()> {
             view.name_of(&c.by)
         );
     }
-    vault.apply(
+    super::apply_and_save(
+        &mut vault,
         Command::SetCommitmentState {
             id: c.id.clone(),
             state,
             date: today_local().to_string(),
         },
-        now_ms(),
     )?;
-    vault.save(now_ms())?;
     Ok(())
 }
 

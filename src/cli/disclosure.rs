@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::{Result, bail};
 use clap::Subcommand;
 use kintsugi_core::{Command, Disclosure, ItemId, View};
-use kintsugi_service::{Vault, now_ms};
+use kintsugi_service::Vault;
 
 use super::{local_time, partner_name, resolve_id, short_id, warn_errors};
 
@@ -42,15 +42,14 @@ pub fn run(mut vault: Vault, cmd: DisclosureCmd, out: &mut dyn Write) -> Result<
                 bail!("a disclosure needs some text; --text is empty, nothing was saved");
             }
             let id = ItemId::random();
-            vault.apply(
+            super::apply_and_save(
+                &mut vault,
                 Command::AddDisclosure {
                     id: id.clone(),
                     text,
                     before_asked,
                 },
-                now_ms(),
             )?;
-            vault.save(now_ms())?;
             writeln!(out, "{id}")?;
         }
         DisclosureCmd::List { json } => {
@@ -81,11 +80,10 @@ pub fn run(mut vault: Vault, cmd: DisclosureCmd, out: &mut dyn Write) -> Result<
                     partner_name(&view)
                 );
             }
-            vault.apply(
+            super::apply_and_save(
+                &mut vault,
                 Command::AcknowledgeDisclosure { id, response: note },
-                now_ms(),
             )?;
-            vault.save(now_ms())?;
         }
     }
     Ok(())

@@ -79,13 +79,11 @@ pub fn run(mut vault: Vault, cmd: JournalCmd, out: &mut dyn Write) -> Result<()>
         }
         JournalCmd::Share { id } => {
             let id = entry_id(&vault.view(), &id)?;
-            vault.apply(Command::ShareJournalEntry { id }, now_ms())?;
-            vault.save(now_ms())?;
+            super::apply_and_save(&mut vault, Command::ShareJournalEntry { id })?;
         }
         JournalCmd::Unshare { id } => {
             let id = entry_id(&vault.view(), &id)?;
-            vault.apply(Command::UnshareJournalEntry { id }, now_ms())?;
-            vault.save(now_ms())?;
+            super::apply_and_save(&mut vault, Command::UnshareJournalEntry { id })?;
         }
         JournalCmd::List { json, search } => {
             let view = vault.view();

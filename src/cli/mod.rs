@@ -272,6 +272,13 @@ fn init(dir: &Path, name: String, partner: String) -> Result<()> {
 }
 
 /// Writes to `out` (stdout), or to the file `path`.
+/// Applies one command and saves it durably: when this returns Ok, the change survives a crash.
+fn apply_and_save(vault: &mut Vault, cmd: Command) -> Result<()> {
+    vault.apply(cmd, now_ms())?;
+    vault.save(now_ms())?;
+    Ok(())
+}
+
 fn write_output(out: &mut dyn Write, path: Option<&Path>, bytes: &[u8]) -> Result<()> {
     match path {
         None => out.write_all(bytes)?,

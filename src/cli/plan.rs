@@ -6,7 +6,7 @@ use std::io::Write;
 use anyhow::{Result, bail};
 use clap::Subcommand;
 use kintsugi_core::{Command, ReassurancePlan};
-use kintsugi_service::{Vault, now_ms};
+use kintsugi_service::Vault;
 
 use super::{BadArgument, warn_errors};
 
@@ -99,8 +99,7 @@ pub fn run(mut vault: Vault, cmd: PlanCmd, out: &mut dyn Write) -> Result<()> {
                     pos.saturating_add(*delete)
                 );
             }
-            vault.apply(cmd, now_ms())?;
-            vault.save(now_ms())?;
+            super::apply_and_save(&mut vault, cmd)?;
         }
     }
     Ok(())

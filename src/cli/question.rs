@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::{Result, bail};
 use clap::Subcommand;
 use kintsugi_core::{Answer, Command, ItemId, PartnerId, Question, Timestamp, View};
-use kintsugi_service::{Vault, now_ms};
+use kintsugi_service::Vault;
 use serde::Serialize;
 
 use super::{local_time, resolve_id, short_id, warn_errors};
@@ -45,14 +45,13 @@ pub fn run(mut vault: Vault, cmd: QuestionCmd, out: &mut dyn Write) -> Result<()
                 bail!("a question needs some text; --text is empty, nothing was saved");
             }
             let id = ItemId::random();
-            vault.apply(
+            super::apply_and_save(
+                &mut vault,
                 Command::AskQuestion {
                     id: id.clone(),
                     text,
                 },
-                now_ms(),
             )?;
-            vault.save(now_ms())?;
             writeln!(out, "{id}")?;
         }
         QuestionCmd::Answer { id, text } => {
@@ -61,15 +60,14 @@ pub fn run(mut vault: Vault, cmd: QuestionCmd, out: &mut dyn Write) -> Result<()
             }
             let view = vault.view();
             let q = find(&view, &id)?;
-            vault.apply(
+            super::apply_and_save(
+                &mut vault,
                 Command::AnswerQuestion {
                     question: q.id.clone(),
                     id: ItemId::random(),
                     text,
                 },
-                now_ms(),
             )?;
-            vault.save(now_ms())?;
         }
         QuestionCmd::Reask { id } => {
             let view = vault.view();
@@ -80,8 +78,7 @@ pub fn run(mut vault: Vault, cmd: QuestionCmd, out: &mut dyn Write) -> Result<()
                     view.name_of(&q.asked_by)
                 );
             }
-            vault.apply(Command::AskAgain { id: q.id.clone() }, now_ms())?;
-            vault.save(now_ms())?;
+            super::apply_and_save(&mut vault, Command::AskAgain { id: q.id.clone() })?;
         }
         QuestionCmd::List { json } => {
             let view = vault.view();

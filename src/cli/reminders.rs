@@ -8,7 +8,7 @@ use anyhow::{Result, bail};
 use chrono::{NaiveTime, Weekday};
 use clap::Subcommand;
 use kintsugi_core::{Command, ReminderSettings, due_reminders};
-use kintsugi_service::{Vault, now_ms};
+use kintsugi_service::Vault;
 
 use super::warn_errors;
 
@@ -99,8 +99,7 @@ pub fn run(mut vault: Vault, cmd: RemindersCmd, out: &mut dyn Write) -> Result<E
                 weekly: weekly.map_or(now.weekly, |w| w.0),
                 evening_log: evening_log.map_or(now.evening_log, |e| e.0),
             };
-            vault.apply(Command::SetReminders { settings }, now_ms())?;
-            vault.save(now_ms())?;
+            super::apply_and_save(&mut vault, Command::SetReminders { settings })?;
         }
         RemindersCmd::Show { json } => {
             let view = vault.view();

@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::{Result, bail};
 use clap::Subcommand;
 use kintsugi_core::{Command, ItemId, self_care_suggestions};
-use kintsugi_service::{Vault, now_ms};
+use kintsugi_service::Vault;
 
 use super::{resolve_id, short_id, warn_errors};
 
@@ -33,14 +33,13 @@ pub fn run(mut vault: Vault, cmd: SelfCareCmd, out: &mut dyn Write) -> Result<()
                 bail!("a self-care idea needs some text; nothing was saved");
             }
             let id = ItemId::random();
-            vault.apply(
+            super::apply_and_save(
+                &mut vault,
                 Command::AddSelfCare {
                     id: id.clone(),
                     text,
                 },
-                now_ms(),
             )?;
-            vault.save(now_ms())?;
             writeln!(out, "{id}")?;
         }
         SelfCareCmd::List { json } => {
@@ -67,8 +66,7 @@ pub fn run(mut vault: Vault, cmd: SelfCareCmd, out: &mut dyn Write) -> Result<()
         SelfCareCmd::Remove { id } => {
             let view = vault.view();
             let id = resolve_id(view.self_care.iter().map(|s| &s.id), &id, "self-care item")?;
-            vault.apply(Command::RemoveSelfCare { id }, now_ms())?;
-            vault.save(now_ms())?;
+            super::apply_and_save(&mut vault, Command::RemoveSelfCare { id })?;
         }
     }
     Ok(())

@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::{Result, bail};
 use clap::Subcommand;
 use kintsugi_core::{Command, ItemId, PartnerId, Timestamp, Trigger, View};
-use kintsugi_service::{Vault, now_ms};
+use kintsugi_service::Vault;
 use serde::Serialize;
 
 use super::{local_time, partner_name, resolve_id, short_id, warn_errors};
@@ -37,14 +37,13 @@ pub fn run(mut vault: Vault, cmd: TriggerCmd, out: &mut dyn Write) -> Result<()>
     match cmd {
         TriggerCmd::Raise { note } => {
             let id = ItemId::random();
-            vault.apply(
+            super::apply_and_save(
+                &mut vault,
                 Command::RaiseTrigger {
                     id: id.clone(),
                     note,
                 },
-                now_ms(),
             )?;
-            vault.save(now_ms())?;
             writeln!(out, "{id}")?;
         }
         TriggerCmd::Ack { id } => {
@@ -67,8 +66,7 @@ pub fn run(mut vault: Vault, cmd: TriggerCmd, out: &mut dyn Write) -> Result<()>
                     local_time(at)
                 );
             }
-            vault.apply(Command::AcknowledgeTrigger { id }, now_ms())?;
-            vault.save(now_ms())?;
+            super::apply_and_save(&mut vault, Command::AcknowledgeTrigger { id })?;
         }
         TriggerCmd::List { json } => {
             let view = vault.view();

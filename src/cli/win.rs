@@ -6,7 +6,7 @@ use std::io::Write;
 use anyhow::{Result, bail};
 use clap::{Subcommand, ValueEnum};
 use kintsugi_core::{Command, ItemId, Moment, MomentKind, PartnerId, Timestamp, WinKind};
-use kintsugi_service::{Vault, now_ms};
+use kintsugi_service::Vault;
 use serde::Serialize;
 
 use super::{local_time, warn_errors};
@@ -51,15 +51,14 @@ pub fn run(mut vault: Vault, cmd: WinCmd, out: &mut dyn Write) -> Result<()> {
                 Kind::Appreciation => WinKind::Appreciation,
             };
             let id = ItemId::random();
-            vault.apply(
+            super::apply_and_save(
+                &mut vault,
                 Command::AddWin {
                     id: id.clone(),
                     kind,
                     text,
                 },
-                now_ms(),
             )?;
-            vault.save(now_ms())?;
             writeln!(out, "{id}")?;
         }
         WinCmd::List { json } => {

@@ -259,7 +259,7 @@ fn show(ui: &mut Ui, st: &mut ApologyState, f: &Frame<'_>) {
             st.last_sent = c.saved.or(st.last_sent);
             st.composing = None;
         }
-        refusal(ui, f, st.last_sent);
+        f.show_refusal(ui, st.last_sent, "That did not go through");
         return;
     }
 
@@ -275,7 +275,7 @@ fn show(ui: &mut Ui, st: &mut ApologyState, f: &Frame<'_>) {
              has to do with it, and no answer to wait for."
         ));
     }
-    refusal(ui, f, st.last_sent);
+    f.show_refusal(ui, st.last_sent, "That did not go through");
 
     if !theirs.is_empty() {
         ui.add_space(12.0);
@@ -303,18 +303,6 @@ fn show(ui: &mut Ui, st: &mut ApologyState, f: &Frame<'_>) {
             ui.add_space(8.0);
             shared_card(ui, f, a, true);
         }
-    }
-}
-
-fn refusal(ui: &mut Ui, f: &Frame<'_>, sent: Option<u64>) {
-    if let Some(msg) = f.refusal(sent) {
-        let warn = ui.visuals().warn_fg_color;
-        ui.label(
-            RichText::new(format!(
-                "That did not go through: {msg}. Your words are still here."
-            ))
-            .color(warn),
-        );
     }
 }
 

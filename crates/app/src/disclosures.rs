@@ -146,15 +146,7 @@ fn composer(ui: &mut Ui, st: &mut DisclosuresState, f: &Frame<'_>, partner: &str
                 st.told = false;
             }
         }
-        if let Some(msg) = f.refusal(st.last_sent) {
-            let warn = ui.visuals().warn_fg_color;
-            ui.label(
-                RichText::new(format!(
-                    "That was not sent: {msg}. Your words are still here."
-                ))
-                .color(warn),
-            );
-        } else if st.told {
+        if !f.show_refusal(ui, st.last_sent, "That was not sent") && st.told {
             ui.label(format!(
                 "Told. {partner} sees it the next time your devices sync. Telling is part of \
                  the repair."

@@ -73,6 +73,19 @@ impl Frame<'_> {
             _ => None,
         }
     }
+
+    /// Says where the person typed that the request numbered `sent` was refused ("`failed`:
+    /// why"), and that what they wrote is still there. Returns whether it was refused.
+    pub fn show_refusal(&self, ui: &mut egui::Ui, sent: Option<u64>, failed: &str) -> bool {
+        let Some(why) = self.refusal(sent) else {
+            return false;
+        };
+        let warn = ui.visuals().warn_fg_color;
+        ui.label(
+            egui::RichText::new(format!("{failed}: {why}. Your words are still here.")).color(warn),
+        );
+        true
+    }
 }
 
 /// View state that more than one screen (or the window around them) works on.

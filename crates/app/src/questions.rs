@@ -175,15 +175,7 @@ fn composer(ui: &mut Ui, st: &mut QuestionsState, f: &Frame<'_>, partner: &str) 
                 ui.spinner();
             }
         });
-        if let Some(msg) = f.refusal(st.last_sent) {
-            let warn = ui.visuals().warn_fg_color;
-            ui.label(
-                RichText::new(format!(
-                    "That question was not asked: {msg}. Your words are still here."
-                ))
-                .color(warn),
-            );
-        }
+        f.show_refusal(ui, st.last_sent, "That question was not asked");
     });
 }
 
@@ -363,14 +355,7 @@ fn answerer_controls(
     });
     if let Some((n, id)) = &st.answer_sent
         && id == &q.id
-        && let Some(msg) = f.refusal(Some(*n))
     {
-        let warn = ui.visuals().warn_fg_color;
-        ui.label(
-            RichText::new(format!(
-                "Your answer was not sent: {msg}. Your words are still here."
-            ))
-            .color(warn),
-        );
+        f.show_refusal(ui, Some(*n), "Your answer was not sent");
     }
 }

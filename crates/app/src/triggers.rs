@@ -290,15 +290,7 @@ fn raise_card(ui: &mut Ui, st: &mut TriggerState, f: &Frame<'_>, partner: &str, 
             "From any screen: {}. The note is up to you.",
             ui.ctx().format_shortcut(&SHORTCUT)
         ));
-        if let Some(msg) = f.refusal(st.last_sent) {
-            let warn = ui.visuals().warn_fg_color;
-            ui.label(
-                RichText::new(format!(
-                    "That was not sent: {msg}. Your words are still here."
-                ))
-                .color(warn),
-            );
-        }
+        f.show_refusal(ui, st.last_sent, "That was not sent");
     });
 }
 

@@ -106,15 +106,7 @@ fn show(ui: &mut Ui, st: &mut WinsState, f: &Frame<'_>) {
                 ui.spinner();
             }
         });
-        if let Some(msg) = f.refusal(st.last_sent) {
-            let warn = ui.visuals().warn_fg_color;
-            ui.label(
-                RichText::new(format!(
-                    "That was not added: {msg}. Your words are still here."
-                ))
-                .color(warn),
-            );
-        }
+        f.show_refusal(ui, st.last_sent, "That was not added");
     });
 
     ui.add_space(20.0);
