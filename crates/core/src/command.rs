@@ -1,6 +1,9 @@
 //! Every change a person can make, as one typed command; the UI and CLI send these, never ops.
 
-use crate::features::{CommitmentState, LogStatus, ReminderSettings, Rhythm, RitualKind, WinKind};
+use crate::features::{
+    CommitmentState, LogStatus, ReminderSettings, ReviewOutcome, Rhythm, RitualKind, WinKind,
+};
+use crate::history::TextTarget;
 use crate::ids::{ItemId, Timestamp};
 
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -95,6 +98,25 @@ pub enum Command {
     DeleteSection {
         section: String,
     },
+    /// Brings back the wording a section (or the plan) had at `at`, as a new edit: splices from
+    /// the wording now to the wording then, so history keeps both and the partner merges it.
+    RestoreText {
+        target: TextTarget,
+        at: Timestamp,
+    },
+    /// A temporary measure's review date (`YYYY-MM-DD`), or none.
+    SetSectionReviewDate {
+        section: String,
+        date: Option<String>,
+    },
+    /// The couple reviewed a section: kept, changed or ended; `next` is the next review date.
+    RecordSectionReview {
+        id: ItemId,
+        section: String,
+        outcome: ReviewOutcome,
+        note: String,
+        next: Option<String>,
+    },
     /// Binds my affirmation to the agreement text as it stands now.
     AffirmAgreement,
     /// The old per-partner plan; kept so earlier data and callers still work.
@@ -184,10 +206,20 @@ pub enum Command {
         id: ItemId,
         kind: RitualKind,
         title: String,
+        /// A one-off's day, or the first day of a recurring ritual.
         date: Option<String>,
+        /// None: a one-off.
+        rhythm: Option<Rhythm>,
     },
+    /// Marks (or unmarks) a one-off plan on its own date.
     SetRitualDone {
         id: ItemId,
+        done: bool,
+    },
+    /// Either partner marks a plan done on a day (a recurring ritual once per day).
+    MarkRitualDone {
+        id: ItemId,
+        on: String,
         done: bool,
     },
     SaveApologyDraft {
@@ -204,6 +236,8 @@ pub enum Command {
     AddTherapyTopic {
         id: ItemId,
         text: String,
+        /// Where it came from, in words ("question", "trigger 2026-11-20").
+        from: Option<String>,
     },
     SetTherapyTopicDiscussed {
         id: ItemId,

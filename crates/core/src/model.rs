@@ -54,6 +54,11 @@ pub struct Model {
     me: PartnerId,
 }
 
+/// The automerge author of a partner's changes: the partner id's bytes.
+fn author_of(me: &PartnerId) -> automerge::Author<'static> {
+    automerge::Author::from(me.0.as_bytes().to_vec())
+}
+
 impl Model {
     /// Opens the documents from their stored bytes, or from genesis when never stored.
     /// `actor` must be this device's own: two devices sharing one would corrupt the merge.
@@ -75,8 +80,12 @@ impl Model {
         // identical on every device, so two devices upgraded apart share one container.
         crate::migrate::upgrade(&mut couple, DocKind::Couple, crate::migrate::MIGRATIONS)?;
         crate::migrate::upgrade(&mut private, DocKind::Private, crate::migrate::MIGRATIONS)?;
-        couple.set_actor(actor.clone());
-        private.set_actor(actor);
+        // Every change then carries its partner as automerge's author, so a text's history can
+        // say who wrote an edit even where the edit itself records no name (the plan).
+        for doc in [&mut couple, &mut private] {
+            doc.set_author(Some(author_of(&me)));
+            doc.set_actor(actor.clone());
+        }
         Ok(Model {
             couple,
             private,
@@ -106,6 +115,12 @@ impl Model {
                 "this device is already set up for someone; only a device that has not been set up can join as your own second device",
             ));
         }
+        // A fresh actor goes with the new author: automerge ties each actor to one author.
+        for kind in DocKind::ALL {
+            let doc = self.doc_mut(kind);
+            doc.set_author(Some(author_of(&me)));
+            doc.set_actor(ActorId::random());
+        }
         self.me = me;
         Ok(())
     }
@@ -122,6 +137,14 @@ impl Model {
             DocKind::Couple => &mut self.couple,
             DocKind::Private => &mut self.private,
         }
+    }
+
+    /// A copy of the couple document as committed, for reading its history elsewhere (off the
+    /// UI thread) while this model goes on taking edits. An open typing batch is left out.
+    pub fn couple_doc(&self) -> automerge::Automerge {
+        let mut copy = self.couple.clone();
+        copy.rollback();
+        copy.document().clone()
     }
 
     /// Edits applied but not yet committed (typing between pauses).
@@ -156,7 +179,17 @@ impl Model {
             self.commit(now);
         }
         let before = (self.couple.pending_ops(), self.private.pending_ops());
+        let restore = matches!(cmd, Command::RestoreText { .. });
         let result = self.apply_inner(cmd, now);
+        if restore && result.is_ok() {
+            // A restore is its own change, named, so the history shows it as a restore rather
+            // than as more typing of whoever restored.
+            self.couple.commit_with(
+                CommitOptions::default()
+                    .with_time(now)
+                    .with_message(crate::history::RESTORE_MESSAGE),
+            );
+        }
         if result.is_err() {
             for (kind, n) in [(DocKind::Couple, before.0), (DocKind::Private, before.1)] {
                 let doc = self.doc_mut(kind);
@@ -188,6 +221,9 @@ impl Model {
             | C::RenameSection { .. }
             | C::SpliceSection { .. }
             | C::DeleteSection { .. }
+            | C::RestoreText { .. }
+            | C::SetSectionReviewDate { .. }
+            | C::RecordSectionReview { .. }
             | C::AffirmAgreement) => agreement::apply(d, c, now),
             c @ (C::SaveDailyCheckIn { .. } | C::SaveWeeklyCheckIn { .. }) => {
                 checkins::apply(d, c, now)
@@ -210,7 +246,9 @@ impl Model {
                 questions::apply(d, c, now)
             }
             c @ C::AddWin { .. } => wins::apply(d, c, now),
-            c @ (C::AddRitual { .. } | C::SetRitualDone { .. }) => rituals::apply(d, c, now),
+            c @ (C::AddRitual { .. } | C::SetRitualDone { .. } | C::MarkRitualDone { .. }) => {
+                rituals::apply(d, c, now)
+            }
             c @ (C::SaveApologyDraft { .. }
             | C::DeleteApologyDraft { .. }
             | C::ShareApology { .. }) => apologies::apply(d, c, now),

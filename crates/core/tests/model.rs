@@ -485,6 +485,7 @@ fn every_capability_round_trips_through_the_view() {
             kind: RitualKind::DateNight,
             title: "Dinner".into(),
             date: Some("2026-11-28".into()),
+            rhythm: None,
         },
         9,
     )
@@ -507,6 +508,7 @@ fn every_capability_round_trips_through_the_view() {
         Command::AddTherapyTopic {
             id: ItemId::random(),
             text: "Phone rules".into(),
+            from: None,
         },
         10,
     )

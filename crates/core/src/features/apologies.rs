@@ -8,6 +8,7 @@ use automerge::{AutoCommit, ObjId};
 use serde::Serialize;
 
 use crate::command::{ApologyFields, Command};
+use crate::export::{ExportCtx, Report, date_of, entry};
 use crate::features::View;
 use crate::ids::{ItemId, PartnerId, Timestamp};
 use crate::model::CoreError;
@@ -115,4 +116,36 @@ fn check_fields(f: &ApologyFields) -> Result<(), CoreError> {
         long_text(t, "The apology")?;
     }
     Ok(())
+}
+
+/// Shared apologies only: drafts stay with their writer.
+fn in_period<'a>(c: &ExportCtx<'a>) -> Vec<&'a Apology> {
+    c.v.apologies
+        .iter()
+        .filter(|a| c.scope.contains_at(a.at))
+        .collect()
+}
+
+pub(crate) fn export_json(c: &ExportCtx<'_>) -> Vec<(&'static str, serde_json::Value)> {
+    vec![entry("apologies", &in_period(c))]
+}
+
+pub(crate) fn export_report(c: &ExportCtx<'_>, r: &mut Report) {
+    let v = c.v;
+    let apologies = in_period(c);
+    if apologies.is_empty() {
+        r.nothing();
+    }
+    for a in apologies {
+        r.heading(format!("{}, from {}", date_of(a.at), v.name_of(&a.by)));
+        r.table(vec![
+            ("What I did".to_owned(), a.what_i_did.clone()),
+            ("The impact on you".to_owned(), a.impact.clone()),
+            ("My regret".to_owned(), a.regret.clone()),
+            (
+                "What I will do differently".to_owned(),
+                a.will_do_differently.clone(),
+            ),
+        ]);
+    }
 }

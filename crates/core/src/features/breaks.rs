@@ -3,10 +3,9 @@
 use automerge::ObjType;
 use automerge::transaction::Transactable;
 use serde::Serialize;
-use serde::ser::SerializeMap;
 
 use crate::command::Command;
-use crate::export::ExportScope;
+use crate::export::{ExportCtx, Report, entry, time_of};
 use crate::features::View;
 use crate::ids::{ItemId, PartnerId, Timestamp};
 use crate::model::CoreError;
@@ -202,10 +201,48 @@ fn read_into(doc: &automerge::AutoCommit, v: &mut View, errors: &mut Vec<ItemErr
         .sort_by(|a, b| (b.started_at, &b.id).cmp(&(a.started_at, &a.id)));
 }
 
-pub(crate) fn export_json<M: SerializeMap>(
-    v: &View,
-    _scope: &ExportScope,
-    out: &mut M,
-) -> Result<(), M::Error> {
-    out.serialize_entry("breaks", &v.breaks)
+fn in_period<'a>(c: &ExportCtx<'a>) -> Vec<&'a Break> {
+    c.v.breaks
+        .iter()
+        .filter(|b| c.scope.contains_at(b.started_at))
+        .collect()
+}
+
+pub(crate) fn export_json(c: &ExportCtx<'_>) -> Vec<(&'static str, serde_json::Value)> {
+    vec![entry("breaks", &in_period(c))]
+}
+
+pub(crate) fn export_report(c: &ExportCtx<'_>, r: &mut Report) {
+    let v = c.v;
+    let mut breaks = in_period(c);
+    if breaks.is_empty() {
+        r.nothing();
+        return;
+    }
+    breaks.sort_by_key(|b| b.started_at);
+    r.list(
+        breaks
+            .into_iter()
+            .map(|b| {
+                let mut text = format!("planned until {}", time_of(b.ends_at));
+                if !b.extensions.is_empty() {
+                    let minutes: u32 = b.extensions.iter().map(|e| e.minutes).sum();
+                    text.push_str(&format!(
+                        ", extended {} times ({minutes} minutes)",
+                        b.extensions.len()
+                    ));
+                }
+                if let Some((by, at)) = &b.ended {
+                    text.push_str(&format!(", ended by {} at {}", v.name_of(by), time_of(*at)));
+                }
+                if !b.note.trim().is_empty() {
+                    text.push_str(&format!(". {}", b.note.trim()));
+                }
+                (
+                    format!("{}, {}", time_of(b.started_at), v.name_of(&b.started_by)),
+                    text,
+                )
+            })
+            .collect(),
+    );
 }

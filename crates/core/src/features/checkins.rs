@@ -4,10 +4,9 @@ use automerge::transaction::Transactable;
 use automerge::{ObjType, ReadDoc, ScalarValue, Value};
 use chrono::{NaiveDate, Weekday};
 use serde::Serialize;
-use serde::ser::SerializeMap;
 
 use crate::command::Command;
-use crate::export::ExportScope;
+use crate::export::{ExportCtx, ExportScope, Report, dash, entry};
 use crate::features::View;
 use crate::ids::{PartnerId, Timestamp};
 use crate::model::CoreError;
@@ -440,75 +439,127 @@ fn is_week(s: &str) -> bool {
         && matches!(w.parse::<u8>(), Ok(1..=53))
 }
 
-pub(crate) fn export_json<M: SerializeMap>(
-    v: &View,
-    scope: &ExportScope,
-    out: &mut M,
-) -> Result<(), M::Error> {
+pub(crate) fn export_json(c: &ExportCtx<'_>) -> Vec<(&'static str, serde_json::Value)> {
+    let (v, scope) = (c.v, c.scope);
     let daily: Vec<&DailyCheckIn> = v
         .daily_checkins
         .iter()
         .filter(|c| scope.contains(&c.date))
         .collect();
-    out.serialize_entry("daily_checkins", &daily)?;
     let weekly: Vec<&WeeklyCheckIn> = v
         .weekly_checkins
         .iter()
         .filter(|c| week_in(scope, &c.week))
         .collect();
-    out.serialize_entry("weekly_checkins", &weekly)
+    // Who answered which day or week (without the answers), so sealed days show as answered.
+    let seals: Vec<&Seal> = v
+        .checkin_seals
+        .iter()
+        .filter(|s| {
+            if s.weekly {
+                week_in(scope, &s.period)
+            } else {
+                scope.contains(&s.period)
+            }
+        })
+        .collect();
+    vec![
+        entry("daily_checkins", &daily),
+        entry("weekly_checkins", &weekly),
+        entry("checkin_seals", &seals),
+    ]
 }
 
-pub(crate) fn export_markdown(v: &View, scope: &ExportScope, md: &mut String) {
-    // My own answers still sealed are mine to export; the partner's never are (not in the view).
-    let sealed = |s: bool| if s { " _(sealed: not shared yet)_" } else { "" };
-    md.push_str("## Daily check-ins\n\n");
-    let checkins: Vec<_> = v
+/// Only what the view holds: my own answers still sealed are mine to export (marked); the
+/// partner's sealed answers are not on this device, so they show as "answered" only.
+pub(crate) fn export_report(c: &ExportCtx<'_>, r: &mut Report) {
+    let (v, scope) = (c.v, c.scope);
+    let sealed = |s: bool| if s { " (sealed: not shared yet)" } else { "" };
+    r.heading("Daily");
+    let mut daily: Vec<(String, String)> = v
         .daily_checkins
         .iter()
         .filter(|c| scope.contains(&c.date))
+        .map(|c| {
+            (
+                format!("{}, {}", c.date, v.name_of(&c.by)),
+                format!(
+                    "mood {}/5, connection {}/5, safety {}/5. High: {}. Low: {}. Needs: {}.{}",
+                    c.mood,
+                    c.connection,
+                    c.safety,
+                    dash(&c.high),
+                    dash(&c.low),
+                    dash(&c.need),
+                    sealed(c.sealed),
+                ),
+            )
+        })
         .collect();
-    if checkins.is_empty() {
-        md.push_str("_none in this period_\n\n");
+    daily.extend(answered_only(v, scope, false));
+    daily.sort();
+    if daily.is_empty() {
+        r.nothing();
     }
-    for c in checkins {
-        md.push_str(&format!(
-            "- **{}**, {}: mood {}/5, connection {}/5, safety {}/5. High: {}. Low: {}. Needs: {}.{}\n",
-            c.date,
-            v.name_of(&c.by),
-            c.mood,
-            c.connection,
-            c.safety,
-            dash(&c.high),
-            dash(&c.low),
-            dash(&c.need),
-            sealed(c.sealed),
-        ));
-    }
-    md.push('\n');
-    let weekly: Vec<_> = v
+    r.list(daily);
+    r.heading("Weekly");
+    let mut weekly: Vec<(String, String)> = v
         .weekly_checkins
         .iter()
         .filter(|c| week_in(scope, &c.week))
+        .map(|c| {
+            (
+                format!("{}, {}", c.week, v.name_of(&c.by)),
+                format!(
+                    "How it went: {}. Agreement: {}. Commitments: {}. Wins: {}. For therapy: {}.{}",
+                    dash(&c.how_it_went),
+                    dash(&c.agreements),
+                    dash(&c.commitments),
+                    dash(&c.wins),
+                    dash(&c.for_therapy),
+                    sealed(c.sealed),
+                ),
+            )
+        })
         .collect();
+    weekly.extend(answered_only(v, scope, true));
+    weekly.sort();
     if weekly.is_empty() {
-        return;
+        r.nothing();
     }
-    md.push_str("## Weekly check-ins\n\n");
-    for c in weekly {
-        md.push_str(&format!(
-            "- **{}**, {}: {} Agreement: {}. Commitments: {}. Wins: {}. For therapy: {}.{}\n",
-            c.week,
-            v.name_of(&c.by),
-            dash(&c.how_it_went),
-            dash(&c.agreements),
-            dash(&c.commitments),
-            dash(&c.wins),
-            dash(&c.for_therapy),
-            sealed(c.sealed),
-        ));
-    }
-    md.push('\n');
+    r.list(weekly);
+}
+
+/// Days or weeks someone answered whose answers this device does not hold (still sealed).
+fn answered_only(v: &View, scope: &ExportScope, weekly: bool) -> Vec<(String, String)> {
+    v.checkin_seals
+        .iter()
+        .filter(|s| s.weekly == weekly)
+        .filter(|s| {
+            if weekly {
+                week_in(scope, &s.period)
+            } else {
+                scope.contains(&s.period)
+            }
+        })
+        .filter(|s| {
+            if weekly {
+                !v.weekly_checkins
+                    .iter()
+                    .any(|c| c.week == s.period && c.by == s.by)
+            } else {
+                !v.daily_checkins
+                    .iter()
+                    .any(|c| c.date == s.period && c.by == s.by)
+            }
+        })
+        .map(|s| {
+            (
+                format!("{}, {}", s.period, v.name_of(&s.by)),
+                "answered (the answers stay sealed until both have answered)".to_owned(),
+            )
+        })
+        .collect()
 }
 
 /// A week belongs to the period when any of its days does.
@@ -519,8 +570,4 @@ fn week_in(scope: &ExportScope, week: &str) -> bool {
             scope.contains(&day.format("%Y-%m-%d").to_string())
         })
     })
-}
-
-fn dash(s: &str) -> &str {
-    if s.trim().is_empty() { "—" } else { s }
 }

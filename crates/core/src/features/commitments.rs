@@ -4,10 +4,9 @@
 use automerge::ObjType;
 use automerge::transaction::Transactable;
 use serde::Serialize;
-use serde::ser::SerializeMap;
 
 use crate::command::Command;
-use crate::export::ExportScope;
+use crate::export::{ExportCtx, Report, entry};
 use crate::features::View;
 use crate::ids::parse_date;
 use crate::ids::{ItemId, PartnerId, Timestamp};
@@ -586,36 +585,79 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
     v.commitments.sort_by_key(|c| c.created_at);
 }
 
-pub(crate) fn export_json<M: SerializeMap>(
-    v: &View,
-    _scope: &ExportScope,
-    out: &mut M,
-) -> Result<(), M::Error> {
-    out.serialize_entry("commitments", &v.commitments)
+/// The commitments that ran during the period, each with only the period's log.
+fn in_period(c: &ExportCtx<'_>) -> Vec<Commitment> {
+    let scope = c.scope;
+    c.v.commitments
+        .iter()
+        .filter(|k| {
+            let logged = k.log.iter().any(|l| scope.contains(&l.date));
+            let started = scope.to.as_deref().is_none_or(|to| k.start.as_str() <= to);
+            let retired_before = k.state == CommitmentState::Retired
+                && k.states
+                    .iter()
+                    .rev()
+                    .find(|(_, s)| *s == CommitmentState::Retired)
+                    .is_some_and(|(d, _)| scope.from.as_deref().is_some_and(|f| d.as_str() < f));
+            logged || (started && !retired_before)
+        })
+        .map(|k| {
+            let mut k = k.clone();
+            k.log.retain(|l| scope.contains(&l.date));
+            k
+        })
+        .collect()
 }
 
-pub(crate) fn export_markdown(v: &View, scope: &ExportScope, md: &mut String) {
-    if v.commitments.is_empty() {
-        return;
+pub(crate) fn export_json(c: &ExportCtx<'_>) -> Vec<(&'static str, serde_json::Value)> {
+    vec![entry("commitments", &in_period(c))]
+}
+
+pub(crate) fn export_report(c: &ExportCtx<'_>, r: &mut Report) {
+    let v = c.v;
+    let commitments = in_period(c);
+    if commitments.is_empty() {
+        r.nothing();
     }
-    md.push_str("## Commitments\n\n");
-    for c in &v.commitments {
-        let in_period: Vec<_> = c.log.iter().filter(|l| scope.contains(&l.date)).collect();
-        let kept = in_period
-            .iter()
-            .filter(|l| l.status == LogStatus::Kept)
-            .count();
-        let state = match c.state {
-            CommitmentState::Active => String::new(),
-            other => format!(", {}", other.label().to_lowercase()),
-        };
-        md.push_str(&format!(
-            "- {} ({}, {}{state}): kept {kept} of {} logged days\n",
-            c.text,
-            v.name_of(&c.by),
-            c.rhythm.describe(),
-            in_period.len()
-        ));
+    for k in &commitments {
+        r.heading(&k.text);
+        let count = |s: LogStatus| k.log.iter().filter(|l| l.status == s).count();
+        r.table(vec![
+            ("Whose".to_owned(), v.name_of(&k.by)),
+            (
+                "When".to_owned(),
+                format!("{}, from {}", k.rhythm.describe(), k.start),
+            ),
+            ("Now".to_owned(), k.state.label().to_owned()),
+            (
+                "In this period".to_owned(),
+                format!(
+                    "{} logged: {} kept, {} missed, {} told before being asked",
+                    k.log.len(),
+                    count(LogStatus::Kept),
+                    count(LogStatus::Missed),
+                    count(LogStatus::DisclosedBeforeAsked)
+                ),
+            ),
+        ]);
+        let mut log: Vec<&CommitmentLog> = k.log.iter().collect();
+        log.sort_by(|a, b| a.date.cmp(&b.date));
+        r.list(
+            log.into_iter()
+                .map(|l| {
+                    let mut text = l.status.label().to_owned();
+                    if !l.note.trim().is_empty() {
+                        text.push_str(&format!(": {}", l.note.trim()));
+                    }
+                    if let Some(by) = &l.acknowledged_by {
+                        text.push_str(&format!(". Acknowledged by {}", v.name_of(by)));
+                        if !l.ack_note.trim().is_empty() {
+                            text.push_str(&format!(": {}", l.ack_note.trim()));
+                        }
+                    }
+                    (l.date.clone(), text)
+                })
+                .collect(),
+        );
     }
-    md.push('\n');
 }

@@ -2,10 +2,9 @@
 
 use automerge::transaction::Transactable;
 use serde::Serialize;
-use serde::ser::SerializeMap;
 
 use crate::command::Command;
-use crate::export::ExportScope;
+use crate::export::{ExportCtx, Report, date_of, entry};
 use crate::features::View;
 use crate::ids::{ItemId, PartnerId, Timestamp};
 use crate::model::CoreError;
@@ -71,10 +70,37 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
     v.disclosures.sort_by_key(|x| std::cmp::Reverse(x.at));
 }
 
-pub(crate) fn export_json<M: SerializeMap>(
-    v: &View,
-    _scope: &ExportScope,
-    out: &mut M,
-) -> Result<(), M::Error> {
-    out.serialize_entry("disclosures", &v.disclosures)
+fn in_period<'a>(c: &ExportCtx<'a>) -> Vec<&'a Disclosure> {
+    c.v.disclosures
+        .iter()
+        .filter(|d| c.scope.contains_at(d.at))
+        .collect()
+}
+
+pub(crate) fn export_json(c: &ExportCtx<'_>) -> Vec<(&'static str, serde_json::Value)> {
+    vec![entry("disclosures", &in_period(c))]
+}
+
+pub(crate) fn export_report(c: &ExportCtx<'_>, r: &mut Report) {
+    let v = c.v;
+    let items: Vec<(String, String)> = in_period(c)
+        .into_iter()
+        .map(|d| {
+            let mut text = d.text.trim().to_owned();
+            if d.before_asked {
+                text.push_str("\n(told before being asked)");
+            }
+            if let Some(at) = d.acknowledged_at {
+                text.push_str(&format!("\nAcknowledged {}", date_of(at)));
+                if !d.response.trim().is_empty() {
+                    text.push_str(&format!(": {}", d.response.trim()));
+                }
+            }
+            (format!("{}, {}", date_of(d.at), v.name_of(&d.by)), text)
+        })
+        .collect();
+    if items.is_empty() {
+        r.nothing();
+    }
+    r.list(items);
 }

@@ -3,10 +3,9 @@
 use automerge::transaction::Transactable;
 use automerge::{ObjId, ObjType, ReadDoc, Value};
 use serde::Serialize;
-use serde::ser::SerializeMap;
 
 use crate::command::Command;
-use crate::export::ExportScope;
+use crate::export::{ExportCtx, Report, entry};
 use crate::features::View;
 use crate::ids::{ItemId, PartnerId, Timestamp};
 use crate::model::CoreError;
@@ -257,70 +256,96 @@ fn read_entry(id: &str, e: &Rd<'_>) -> Result<JournalEntry, ItemError> {
     })
 }
 
-/// The own private journal goes out only when asked for (never for a therapist by default).
-pub(crate) fn export_private_json<M: SerializeMap>(
-    v: &View,
-    scope: &ExportScope,
-    out: &mut M,
-) -> Result<(), M::Error> {
-    if scope.own_private {
-        let entries: Vec<&JournalEntry> = v
-            .journal
+pub(crate) fn export_private_json(c: &ExportCtx<'_>) -> Vec<(&'static str, serde_json::Value)> {
+    if !c.scope.own_private {
+        return Vec::new();
+    }
+    let entries: Vec<&JournalEntry> =
+        c.v.journal
             .iter()
-            .filter(|e| scope.contains(&e.date))
+            .filter(|e| c.scope.contains(&e.date))
             .collect();
-        out.serialize_entry("journal", &entries)?;
-    }
-    Ok(())
+    vec![entry("journal", &entries)]
 }
 
-pub(crate) fn export_shared_json<M: SerializeMap>(
-    v: &View,
-    scope: &ExportScope,
-    out: &mut M,
-) -> Result<(), M::Error> {
-    let shared: Vec<&SharedEntry> = v
-        .shared_entries
-        .iter()
-        .filter(|e| scope.contains(&e.date))
-        .collect();
-    out.serialize_entry("shared_entries", &shared)
+pub(crate) fn export_shared_json(c: &ExportCtx<'_>) -> Vec<(&'static str, serde_json::Value)> {
+    let shared: Vec<&SharedEntry> =
+        c.v.shared_entries
+            .iter()
+            .filter(|e| c.scope.contains(&e.date))
+            .collect();
+    vec![entry("shared_entries", &shared)]
 }
 
-pub(crate) fn export_markdown(v: &View, scope: &ExportScope, md: &mut String) {
-    let shared: Vec<_> = v
+fn entry_report(
+    r: &mut Report,
+    title: String,
+    mood: Option<u8>,
+    tags: &[String],
+    prompt: Option<&str>,
+    text: &str,
+) {
+    r.heading(title);
+    let mut facts = Vec::new();
+    if let Some(m) = mood {
+        facts.push(("Mood".to_owned(), format!("{m}/5")));
+    }
+    if !tags.is_empty() {
+        facts.push(("Tags".to_owned(), tags.join(", ")));
+    }
+    r.table(facts);
+    if let Some(p) = prompt {
+        r.quote(p);
+    }
+    r.paragraph(text);
+}
+
+pub(crate) fn export_shared_report(c: &ExportCtx<'_>, r: &mut Report) {
+    let v = c.v;
+    let mut shared: Vec<&SharedEntry> = v
         .shared_entries
         .iter()
-        .filter(|e| scope.contains(&e.date))
+        .filter(|e| c.scope.contains(&e.date))
         .collect();
-    if !shared.is_empty() {
-        md.push_str("## Shared journal entries\n\n");
-        for e in shared {
-            md.push_str(&format!(
-                "### {} — {}\n\n{}\n\n",
-                e.date,
-                v.name_of(&e.by),
-                e.text.trim_end()
-            ));
-        }
+    if shared.is_empty() {
+        r.nothing();
     }
-    if scope.own_private {
-        md.push_str("## My private journal\n\n");
-        for e in v.journal.iter().filter(|e| scope.contains(&e.date)) {
-            md.push_str(&format!("### {}", e.date));
-            if let Some(m) = e.mood {
-                md.push_str(&format!(" (mood {m}/5)"));
-            }
-            if !e.tags.is_empty() {
-                md.push_str(&format!(" #{}", e.tags.join(" #")));
-            }
-            md.push_str("\n\n");
-            if let Some(p) = &e.prompt {
-                md.push_str(&format!("> {p}\n\n"));
-            }
-            md.push_str(e.text.trim_end());
-            md.push_str("\n\n");
-        }
+    shared.sort_by(|a, b| a.date.cmp(&b.date));
+    for e in shared {
+        entry_report(
+            r,
+            format!("{} — {}", e.date, v.name_of(&e.by)),
+            e.mood,
+            &e.tags,
+            e.prompt.as_deref(),
+            &e.text,
+        );
+    }
+}
+
+/// Only when asked for (`own_private`): the exporting partner's own journal.
+pub(crate) fn export_private_report(c: &ExportCtx<'_>, r: &mut Report) {
+    if !c.scope.own_private {
+        return;
+    }
+    let mut entries: Vec<&JournalEntry> =
+        c.v.journal
+            .iter()
+            .filter(|e| c.scope.contains(&e.date))
+            .collect();
+    if entries.is_empty() {
+        r.nothing();
+    }
+    entries.sort_by(|a, b| a.date.cmp(&b.date));
+    for e in entries {
+        entry_report(
+            r,
+            e.date.clone(),
+            e.mood,
+            &e.tags,
+            e.prompt.as_deref(),
+            &e.text,
+        );
     }
 }
 

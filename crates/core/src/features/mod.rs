@@ -21,13 +21,12 @@ pub(crate) mod triggers;
 pub(crate) mod wins;
 
 use serde::Serialize;
-use serde::ser::SerializeMap;
 
-use crate::export::ExportScope;
+use crate::export::{ExportCtx, Report};
 use crate::ids::PartnerId;
 use crate::read::{ItemError, ReadDocs};
 
-pub use agreement::{Affirmation, Section};
+pub use agreement::{Affirmation, ReviewOutcome, Section, SectionReview};
 pub use apologies::{Apology, ExcuseFlag, check_apology};
 pub use breaks::{Break, BreakExtension};
 pub use checkins::{DailyCheckIn, Seal, WeeklyCheckIn, week_days};
@@ -42,9 +41,9 @@ pub use questions::{Answer, Question};
 pub use reminders::{
     Reminder, ReminderKind, ReminderSettings, due_reminders, parse_time, parse_weekly,
 };
-pub use rituals::{Ritual, RitualKind};
+pub use rituals::{Ritual, RitualDone, RitualKind};
 pub use self_care::{SelfCareItem, self_care_suggestions};
-pub use therapy::TherapyTopic;
+pub use therapy::{SinceLastSession, TherapyTopic};
 pub use triggers::{ReassurancePlan, Trigger};
 pub use wins::{Moment, MomentKind, Win, WinKind};
 
@@ -113,33 +112,37 @@ pub(crate) fn read_view(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemErr
     breaks::read(r, v, errors);
 }
 
-/// The capabilities' parts of the JSON export, in the order of its keys.
-pub(crate) fn export_json<M: SerializeMap>(
-    v: &View,
-    scope: &ExportScope,
-    out: &mut M,
-) -> Result<(), M::Error> {
-    journal::export_private_json(v, scope, out)?;
-    agreement::export_json(v, scope, out)?;
-    checkins::export_json(v, scope, out)?;
-    commitments::export_json(v, scope, out)?;
-    journal::export_shared_json(v, scope, out)?;
-    disclosures::export_json(v, scope, out)?;
-    triggers::export_json(v, scope, out)?;
-    breaks::export_json(v, scope, out)?;
-    wins::export_json(v, scope, out)?;
-    therapy::export_json(v, scope, out)
+/// One section of the export: its name (for progress), its JSON entries and its blocks for
+/// Markdown and HTML, both already limited to the period.
+pub(crate) struct ExportPart {
+    pub name: &'static str,
+    /// Only with `ExportScope::own_private`: what is the exporting partner's alone (the private
+    /// journal and the self-care list, both in the private document).
+    pub private: bool,
+    pub json: fn(&ExportCtx<'_>) -> Vec<(&'static str, serde_json::Value)>,
+    pub report: fn(&ExportCtx<'_>, &mut Report),
 }
 
-/// The capabilities' sections of the Markdown export, in the order they appear.
-pub(crate) fn export_markdown(v: &View, scope: &ExportScope, md: &mut String) {
-    agreement::export_markdown(v, scope, md);
-    checkins::export_markdown(v, scope, md);
-    commitments::export_markdown(v, scope, md);
-    journal::export_markdown(v, scope, md);
-    therapy::export_markdown(v, scope, md);
-    triggers::export_markdown(v, scope, md);
-}
+/// The export's sections, in the order of the JSON keys and of the Markdown/HTML headings; the
+/// name is each section's heading.
+#[rustfmt::skip] // A table: one line per section.
+pub(crate) const EXPORT_PARTS: &[ExportPart] = &[
+    ExportPart { name: "Our agreement", private: false, json: agreement::export_json, report: agreement::export_report },
+    ExportPart { name: "Check-ins", private: false, json: checkins::export_json, report: checkins::export_report },
+    ExportPart { name: "Commitments", private: false, json: commitments::export_json, report: commitments::export_report },
+    ExportPart { name: "Shared journal entries", private: false, json: journal::export_shared_json, report: journal::export_shared_report },
+    ExportPart { name: "Disclosures", private: false, json: disclosures::export_json, report: disclosures::export_report },
+    ExportPart { name: "Triggers", private: false, json: triggers::export_json, report: triggers::export_report },
+    ExportPart { name: "Reassurance plan", private: false, json: triggers::export_plan_json, report: triggers::export_plan_report },
+    ExportPart { name: "Breaks", private: false, json: breaks::export_json, report: breaks::export_report },
+    ExportPart { name: "Questions and answers", private: false, json: questions::export_json, report: questions::export_report },
+    ExportPart { name: "Wins and appreciation", private: false, json: wins::export_json, report: wins::export_report },
+    ExportPart { name: "Time together", private: false, json: rituals::export_json, report: rituals::export_report },
+    ExportPart { name: "Apologies", private: false, json: apologies::export_json, report: apologies::export_report },
+    ExportPart { name: "Therapy topics", private: false, json: therapy::export_json, report: therapy::export_report },
+    ExportPart { name: "Self-care", private: true, json: self_care::export_json, report: self_care::export_report },
+    ExportPart { name: "My private journal", private: true, json: journal::export_private_json, report: journal::export_private_report },
+];
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@ use automerge::transaction::Transactable;
 use serde::Serialize;
 
 use crate::command::Command;
+use crate::export::{ExportCtx, Report, date_of, entry};
 use crate::features::View;
 use crate::ids::{ItemId, PartnerId, Timestamp};
 use crate::model::CoreError;
@@ -113,4 +114,61 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
         })
     });
     v.questions.sort_by_key(|x| std::cmp::Reverse(x.at));
+}
+
+/// Questions asked, asked again or answered within the period, each with that period's answers.
+fn in_period(c: &ExportCtx<'_>) -> Vec<Question> {
+    let scope = c.scope;
+    c.v.questions
+        .iter()
+        .filter(|q| {
+            scope.contains_at(q.at)
+                || q.asked_again.iter().any(|at| scope.contains_at(*at))
+                || q.answers.iter().any(|a| scope.contains_at(a.at))
+        })
+        .map(|q| {
+            let mut q = q.clone();
+            q.answers.retain(|a| scope.contains_at(a.at));
+            q.asked_again.retain(|at| scope.contains_at(*at));
+            q
+        })
+        .collect()
+}
+
+pub(crate) fn export_json(c: &ExportCtx<'_>) -> Vec<(&'static str, serde_json::Value)> {
+    vec![entry("questions", &in_period(c))]
+}
+
+pub(crate) fn export_report(c: &ExportCtx<'_>, r: &mut Report) {
+    let v = c.v;
+    let questions = in_period(c);
+    if questions.is_empty() {
+        r.nothing();
+    }
+    for q in &questions {
+        r.heading(&q.text);
+        let mut facts = vec![(
+            "Asked".to_owned(),
+            format!("{} by {}", date_of(q.at), v.name_of(&q.asked_by)),
+        )];
+        if !q.asked_again.is_empty() {
+            let again: Vec<String> = q.asked_again.iter().map(|at| date_of(*at)).collect();
+            facts.push(("Asked again".to_owned(), again.join(", ")));
+        }
+        r.table(facts);
+        if q.answers.is_empty() {
+            r.note("No answer in this period.");
+        }
+        r.list(
+            q.answers
+                .iter()
+                .map(|a| {
+                    (
+                        format!("{}, {}", date_of(a.at), v.name_of(&a.by)),
+                        a.text.clone(),
+                    )
+                })
+                .collect(),
+        );
+    }
 }

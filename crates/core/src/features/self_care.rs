@@ -4,6 +4,7 @@ use automerge::transaction::Transactable;
 use serde::Serialize;
 
 use crate::command::Command;
+use crate::export::{ExportCtx, Report, entry};
 use crate::features::View;
 use crate::ids::{ItemId, Timestamp};
 use crate::model::CoreError;
@@ -60,4 +61,23 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
             text: s.str("text")?,
         })
     });
+}
+
+pub(crate) fn export_json(c: &ExportCtx<'_>) -> Vec<(&'static str, serde_json::Value)> {
+    vec![entry("self_care", &c.v.self_care)]
+}
+
+/// The list has no dates: it is shown as it stands now.
+pub(crate) fn export_report(c: &ExportCtx<'_>, r: &mut Report) {
+    if c.v.self_care.is_empty() {
+        r.note("My self-care list is empty.");
+        return;
+    }
+    r.note("My own list of what helps me (as it stands now; it has no dates).");
+    r.list(
+        c.v.self_care
+            .iter()
+            .map(|s| (String::new(), s.text.clone()))
+            .collect(),
+    );
 }

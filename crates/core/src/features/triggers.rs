@@ -4,11 +4,11 @@
 use automerge::ReadDoc;
 use automerge::transaction::Transactable;
 use serde::Serialize;
-use serde::ser::SerializeMap;
 
 use crate::command::Command;
-use crate::export::ExportScope;
+use crate::export::{ExportCtx, Report, changes_report, entry, text_changes, time_of};
 use crate::features::View;
+use crate::history::TextTarget;
 use crate::ids::{ItemId, PartnerId, Timestamp};
 use crate::model::CoreError;
 use crate::read::{ItemError, Rd, ReadDocs, collect};
@@ -20,7 +20,7 @@ const TRIGGERS: &str = "triggers";
 const REASSURANCE: &str = "reassurance";
 
 /// Couple: the one plan both partners write, a Text at the root (made by migration 3).
-const PLAN: &str = "reassurance_plan";
+pub(crate) const PLAN: &str = "reassurance_plan";
 
 #[cfg(test)]
 pub(crate) const MAPS: &[&str] = &[TRIGGERS, REASSURANCE];
@@ -112,29 +112,74 @@ pub(crate) fn read_reassurance(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<
     }
 }
 
-pub(crate) fn export_json<M: SerializeMap>(
-    v: &View,
-    _scope: &ExportScope,
-    out: &mut M,
-) -> Result<(), M::Error> {
-    out.serialize_entry("triggers", &v.triggers)
+fn in_period<'a>(c: &ExportCtx<'a>) -> Vec<&'a Trigger> {
+    c.v.triggers
+        .iter()
+        .filter(|t| c.scope.contains_at(t.at))
+        .collect()
 }
 
-pub(crate) fn export_markdown(v: &View, scope: &ExportScope, md: &mut String) {
-    let date_of = |ms: i64| {
-        chrono::DateTime::from_timestamp_millis(ms)
-            .map(|d| d.format("%Y-%m-%d").to_string())
-            .unwrap_or_default()
-    };
-    let triggers: Vec<_> = v
-        .triggers
-        .iter()
-        .filter(|t| scope.contains(&date_of(t.at)))
-        .collect();
-    if !triggers.is_empty() {
-        md.push_str(&format!(
-            "## Triggers\n\n{} in this period.\n\n",
-            triggers.len()
-        ));
+pub(crate) fn export_json(c: &ExportCtx<'_>) -> Vec<(&'static str, serde_json::Value)> {
+    vec![entry("triggers", &in_period(c))]
+}
+
+pub(crate) fn export_report(c: &ExportCtx<'_>, r: &mut Report) {
+    let v = c.v;
+    let triggers = in_period(c);
+    if triggers.is_empty() {
+        r.nothing();
+        return;
     }
+    r.paragraph(format!("{} in this period.", triggers.len()));
+    r.list(
+        triggers
+            .into_iter()
+            .map(|t| {
+                let mut text = if t.note.trim().is_empty() {
+                    "(no note)".to_owned()
+                } else {
+                    t.note.trim().to_owned()
+                };
+                if let Some(at) = t.acknowledged_at {
+                    text.push_str(&format!(". Acknowledged {}", time_of(at)));
+                }
+                (format!("{}, {}", time_of(t.at), v.name_of(&t.by)), text)
+            })
+            .collect(),
+    );
+}
+
+/// The shared plan's wording now and its changes within the period, and the older
+/// per-partner plans.
+pub(crate) fn export_plan_json(c: &ExportCtx<'_>) -> Vec<(&'static str, serde_json::Value)> {
+    let mut plan = serde_json::json!({ "text": c.v.reassurance_plan });
+    if let Some(changes) = text_changes(c, &TextTarget::Plan) {
+        plan["changes_in_period"] = serde_json::to_value(changes).unwrap_or_default();
+    }
+    vec![
+        ("reassurance_plan", plan),
+        entry("reassurance_plans", &c.v.reassurance_plans),
+    ]
+}
+
+pub(crate) fn export_plan_report(c: &ExportCtx<'_>, r: &mut Report) {
+    let v = c.v;
+    if v.reassurance_plan.trim().is_empty() {
+        r.note("Not written yet.");
+    } else {
+        r.paragraph(&v.reassurance_plan);
+    }
+    changes_report(text_changes(c, &TextTarget::Plan), r);
+    let old: Vec<(String, String)> = v
+        .reassurance_plans
+        .iter()
+        .filter(|p| !p.text.trim().is_empty())
+        .map(|p| {
+            (
+                format!("{}'s earlier plan", v.name_of(&p.by)),
+                p.text.clone(),
+            )
+        })
+        .collect();
+    r.list(old);
 }

@@ -2,10 +2,9 @@
 
 use automerge::transaction::Transactable;
 use serde::Serialize;
-use serde::ser::SerializeMap;
 
 use crate::command::Command;
-use crate::export::ExportScope;
+use crate::export::{ExportCtx, Report, date_of, entry};
 use crate::features::View;
 use crate::ids::{ItemId, PartnerId, Timestamp};
 use crate::model::CoreError;
@@ -171,10 +170,37 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
     v.wins.sort_by_key(|x| std::cmp::Reverse(x.at));
 }
 
-pub(crate) fn export_json<M: SerializeMap>(
-    v: &View,
-    _scope: &ExportScope,
-    out: &mut M,
-) -> Result<(), M::Error> {
-    out.serialize_entry("wins", &v.wins)
+fn in_period<'a>(c: &ExportCtx<'a>) -> Vec<&'a Win> {
+    c.v.wins
+        .iter()
+        .filter(|w| c.scope.contains_at(w.at))
+        .collect()
+}
+
+pub(crate) fn export_json(c: &ExportCtx<'_>) -> Vec<(&'static str, serde_json::Value)> {
+    vec![entry("wins", &in_period(c))]
+}
+
+pub(crate) fn export_report(c: &ExportCtx<'_>, r: &mut Report) {
+    let v = c.v;
+    let mut wins = in_period(c);
+    if wins.is_empty() {
+        r.nothing();
+    }
+    wins.sort_by_key(|w| w.at);
+    r.list(
+        wins.into_iter()
+            .map(|w| {
+                (
+                    format!(
+                        "{}, {} ({})",
+                        date_of(w.at),
+                        v.name_of(&w.by),
+                        w.kind.label()
+                    ),
+                    w.text.clone(),
+                )
+            })
+            .collect(),
+    );
 }
