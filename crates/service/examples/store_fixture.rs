@@ -166,6 +166,7 @@ fn partner_a(v: &mut Vault, t: &mut Clock) {
                 kind: RitualKind::Ritual,
                 title: "Morning coffee".into(),
                 date: Some("2026-11-30".into()),
+                rhythm: None,
             },
             Command::SetRitualDone {
                 id: id("r-coffee"),
@@ -174,6 +175,7 @@ fn partner_a(v: &mut Vault, t: &mut Clock) {
             Command::AddTherapyTopic {
                 id: id("t-1"),
                 text: "How we argue at night".into(),
+                from: None,
             },
             Command::AddSelfCare {
                 id: id("sc-breathe"),
@@ -289,6 +291,7 @@ fn partner_b(v: &mut Vault, t: &mut Clock) {
                 kind: RitualKind::DateNight,
                 title: "Dinner at Luca's".into(),
                 date: Some("2026-12-05".into()),
+                rhythm: None,
             },
             Command::SaveApologyDraft {
                 id: id("ap-draft"),

@@ -2,6 +2,7 @@
 //! durably and keeps them in sync with paired devices; the GUI and the CLI both go through it.
 
 mod clock;
+mod export;
 #[doc(hidden)]
 pub mod fuzzing;
 mod peers;
@@ -9,6 +10,10 @@ mod vault;
 mod worker;
 
 pub use clock::{now_ms, today_local};
+pub use export::{
+    COUPLE_FILE, DATA_FILE, DataCopy, ExportAllSummary, ExportError, PRIVATE_FILE, README_FILE,
+    export_all, write_all,
+};
 pub use kintsugi_store::{DATA_DIR_ENV, FILE_NAME, StoreError, resolve_data_dir};
 pub use kintsugi_sync::PairingFailure;
 pub use kintsugi_sync::transport::{endpoint_id_of, loopback_only_network};

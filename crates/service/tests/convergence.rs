@@ -8,7 +8,11 @@
 // reconnects and syncs until quiet. Checked:
 // - devices sharing a document hold identical heads and identical views of it;
 // - every edit a device had durably saved is present (every inserted text marker is unique);
-// - no private text of one partner reaches the other partner's devices, in frames or documents.
+// - no private text of one partner reaches the other partner's devices, in frames or documents;
+// - a restore (a section or the plan brought back to its wording at an earlier time) gives
+//   exactly that wording on the device that made it, and is merged by the others like any edit.
+//   Markers a restore removed or brought back are left out of the lost/erased checks: bringing
+//   back erased text and taking away later text is what a restore is for.
 //
 // Cases: `KINTSUGI_PROPTEST_CASES` (default 24). The summary line printed at the end is read by
 // the `figures` example.
@@ -19,7 +23,8 @@ use std::sync::Mutex;
 use kintsugi_core::automerge::sync::{self as amsync};
 use kintsugi_core::automerge::{AutoCommit, Change, ScalarValue};
 use kintsugi_core::{
-    ApologyFields, Command, DailyAnswers, DocKind, ItemId, LogStatus, RitualKind, View, WinKind,
+    ApologyFields, Command, DailyAnswers, DocKind, ItemId, LogStatus, RitualKind, TextTarget, View,
+    WinKind, wording_at,
 };
 use kintsugi_service::Vault;
 use kintsugi_sync::session::{DocAccess, DocName, Frame, Scope, Session, SessionEvent};
@@ -40,6 +45,8 @@ const SECTIONS: [&str; 3] = ["boundaries", "conflict", "review"];
 const PLAN: &str = "⟨reassurance plan⟩";
 /// Bounded final sync: many more rounds than three devices ever need.
 const FINAL_ROUNDS: usize = 200;
+/// The world's clock at the first op (ms since the epoch); restores pick a time after it.
+const START: i64 = 1_800_000_000_000;
 
 fn partner_of(dev: usize) -> usize {
     if dev == B1 { 1 } else { 0 }
@@ -134,6 +141,13 @@ pub enum Op {
         what: u8,
         pick: u16,
     },
+    /// Restore a section (0..3) or the plan (3) to its wording at a time `back` picks between
+    /// the start and now.
+    Restore {
+        dev: u8,
+        target: u8,
+        back: u16,
+    },
     Save {
         dev: u8,
     },
@@ -178,6 +192,8 @@ pub fn op() -> impl Strategy<Value = Op> {
         2 => (d.clone(), 0u8..3, 1u8..6).prop_map(|(dev, day, mood)| Op::CheckIn { dev, day, mood }),
         3 => (d.clone(), any::<u8>(), any::<u16>())
             .prop_map(|(dev, what, pick)| Op::Misc { dev, what, pick }),
+        2 => (d.clone(), 0u8..4, any::<u16>())
+            .prop_map(|(dev, target, back)| Op::Restore { dev, target, back }),
         2 => d.clone().prop_map(|dev| Op::Save { dev }),
         1 => d.clone().prop_map(|dev| Op::Crash { dev }),
         4 => d.clone().prop_map(|dev| Op::Poll { dev }),
@@ -227,6 +243,8 @@ struct Tracker {
     deleted_entries: BTreeSet<String>,
     /// Items added by a saved command: (view list, id).
     items: Vec<(&'static str, String, usize, bool)>,
+    /// Markers a restore took away or brought back (see the module comment).
+    restore_touched: BTreeSet<String>,
     /// Every acked check-in answer per (date, partner).
     checkins: BTreeMap<(String, usize), Vec<u8>>,
     /// A unique answer of every check-in: (text, device, date or week, weekly).
@@ -254,6 +272,9 @@ struct World {
     private_frames_to_partner: usize,
     scope_violations: usize,
     session_errors: usize,
+    /// Restores applied, and those that did not give the wording of their time.
+    restores: usize,
+    bad_restores: usize,
     t: Tracker,
     now: i64,
 }
@@ -276,6 +297,7 @@ pub struct Outcome {
     pub scope_violations: usize,
     pub acked_edits: usize,
     pub frames: usize,
+    pub restores: usize,
 }
 
 impl World {
@@ -308,8 +330,10 @@ impl World {
             private_frames_to_partner: 0,
             scope_violations: 0,
             session_errors: 0,
+            restores: 0,
+            bad_restores: 0,
             t: Tracker::default(),
-            now: 1_800_000_000_000,
+            now: START,
         }
     }
 
@@ -607,6 +631,7 @@ impl World {
                 }
             }
             Op::Misc { dev, what, pick } => self.misc(i, dev as usize, what, pick),
+            Op::Restore { dev, target, back } => self.restore(dev as usize, target, back),
             Op::Save { dev } => self.save(dev as usize),
             Op::Crash { dev } => self.crash(dev as usize),
             Op::Poll { dev } => {
@@ -695,6 +720,7 @@ impl World {
                     kind: RitualKind::DateNight,
                     title: "walk".into(),
                     date: Some("2026-11-28".into()),
+                    rhythm: None,
                 }
             }
             10 => {
@@ -744,6 +770,7 @@ impl World {
                 Command::AddTherapyTopic {
                     id: id.clone(),
                     text: "trust after travel".into(),
+                    from: None,
                 }
             }
             15 => Command::AffirmAgreement,
@@ -861,6 +888,59 @@ impl World {
         });
         if !self.apply(dev, cmd, pending) && added.is_some() {
             self.t.items.pop();
+        }
+    }
+
+    /// The text a restore targets, as the device shows it now.
+    fn text_of(&mut self, dev: usize, target: &TextTarget) -> String {
+        match target {
+            TextTarget::Plan => self.vault(dev).view().reassurance_plan,
+            TextTarget::Section(id) => self.body(dev, id).unwrap_or_default(),
+        }
+    }
+
+    /// A partner brings a text back to its wording at an earlier time.
+    fn restore(&mut self, dev: usize, target: u8, back: u16) {
+        let target = match SECTIONS.get(usize::from(target)) {
+            Some(s) => TextTarget::Section((*s).to_owned()),
+            None => TextTarget::Plan,
+        };
+        let at = START + (self.now - START) * i64::from(back) / i64::from(u16::MAX);
+        // A restore closes the open typing batch first, like any discrete command; closing it
+        // here, at the moment the restore is applied, lets the test read the wording then from
+        // the same history the restore reads.
+        let now = self.now + 1_000;
+        self.vault(dev).model_mut().commit(now);
+        let doc = self
+            .vault(dev)
+            .model_mut()
+            .doc_mut(DocKind::Couple)
+            .document();
+        let Ok(expected) = wording_at(doc, &target, at) else {
+            return;
+        };
+        let before = self.text_of(dev, &target);
+        let cmd = Command::RestoreText {
+            target: target.clone(),
+            at,
+        };
+        if !self.apply(dev, cmd, None) {
+            return;
+        }
+        self.restores += 1;
+        let after = self.text_of(dev, &target);
+        if after != expected {
+            eprintln!(
+                "restore on {} of {target:?} to {at}: got {after:?}, the wording then was {expected:?}",
+                NAMES[dev]
+            );
+            self.bad_restores += 1;
+        }
+        for text in [&before, &after] {
+            for (st, end) in marker_spans(text, '⟦', '⟧') {
+                let m: String = text.chars().skip(st).take(end - st).collect();
+                self.t.restore_touched.insert(m);
+            }
         }
     }
 
@@ -1043,6 +1123,9 @@ impl World {
             session_errors: self.session_errors,
             scope_violations: self.scope_violations,
             frames: self.received.iter().map(Vec::len).sum(),
+            restores: self.restores,
+            // A restore that did not bring back the wording of its time diverges from it.
+            divergences: self.bad_restores,
             ..Outcome::default()
         };
         if !quiet {
@@ -1110,7 +1193,10 @@ impl World {
 
         // Every saved section marker is in its section on every device, unless erased.
         for m in &self.t.section_markers {
-            if !m.acked || self.t.erased_markers.contains(&m.text) {
+            if !m.acked
+                || self.t.erased_markers.contains(&m.text)
+                || self.t.restore_touched.contains(&m.text)
+            {
                 continue;
             }
             out.acked_edits += 1;
@@ -1131,7 +1217,7 @@ impl World {
                 }
             }
         }
-        for text in &self.t.erased_markers {
+        for text in self.t.erased_markers.difference(&self.t.restore_touched) {
             for (dev, v) in views.iter().enumerate() {
                 if v.agreement.iter().any(|s| s.body.contains(text.as_str())) {
                     eprintln!("erased {text} is back on {}", NAMES[dev]);
@@ -1470,6 +1556,7 @@ fn add(o: &Outcome) {
         ("frames", o.frames),
         ("session_errors", o.session_errors),
         ("scope_violations", o.scope_violations),
+        ("restores", o.restores),
     ] {
         *t.entry(k).or_default() += v;
     }
@@ -1490,7 +1577,7 @@ impl Drop for PrintTotals {
         let g = |k: &str| t.get(k).copied().unwrap_or(0);
         // One line, parsed by the figures example.
         println!(
-            "CONVERGENCE cases={} divergences={} lost_edits={} resurrected={} leaks={} acked_edits={} frames={} session_errors={} scope_violations={}",
+            "CONVERGENCE cases={} divergences={} lost_edits={} resurrected={} leaks={} acked_edits={} frames={} session_errors={} scope_violations={} restores={}",
             g("cases"),
             g("divergences"),
             g("lost_edits"),
@@ -1500,6 +1587,7 @@ impl Drop for PrintTotals {
             g("frames"),
             g("session_errors"),
             g("scope_violations"),
+            g("restores"),
         );
     }
 }

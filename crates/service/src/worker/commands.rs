@@ -59,6 +59,7 @@ impl Worker {
                             }
                         }
                     }
+                    Ok(Request::Read(f)) => f(&lock(&self.vault)),
                     Ok(Request::Net(req)) => {
                         self.processed += 1;
                         if let Err(e) = self.net_request(req) {

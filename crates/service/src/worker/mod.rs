@@ -80,6 +80,8 @@ pub enum NetRequest {
 
 enum Request {
     Command(Command),
+    /// A read of the documents on the worker's thread, e.g. a copy to compute history on.
+    Read(Box<dyn FnOnce(&Vault) + Send>),
     Net(NetRequest),
     Flush,
     Shutdown,
@@ -164,6 +166,20 @@ impl Handle {
     fn request(&self, r: Request) {
         *lock(&self.sent) += 1;
         let _ = self.tx.send(r);
+    }
+
+    /// Runs `f` on the worker's thread with the vault and sends back its result; for the UI to
+    /// take a copy of a document (`Model::couple_doc`) and do the slow part on its own thread.
+    /// The receiver gets nothing if the worker has stopped.
+    pub fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Vault) -> T + Send + 'static,
+    ) -> std::sync::mpsc::Receiver<T> {
+        let (tx, rx) = channel();
+        let _ = self.tx.send(Request::Read(Box::new(move |v: &Vault| {
+            let _ = tx.send(f(v));
+        })));
+        rx
     }
 
     /// Saves open typing now (the text box lost focus, the window is closing).
