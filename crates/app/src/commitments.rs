@@ -61,6 +61,13 @@ enum RhythmChoice {
 #[derive(Default)]
 struct NewForm {
     text: String,
+    rhythm: RhythmPicker,
+}
+
+/// The "How often" choices (every day, weekdays, chosen days, once on a date): view state of
+/// a form that makes something with a [`Rhythm`]. Time together uses it too.
+#[derive(Default)]
+pub(crate) struct RhythmPicker {
     rhythm: RhythmChoice,
     /// Mon..Sun for "Chosen days".
     days: [bool; 7],
@@ -68,9 +75,58 @@ struct NewForm {
     once: String,
 }
 
-impl NewForm {
-    /// The rhythm the form describes, or why it is not one yet.
-    fn rhythm(&self) -> Result<Rhythm, &'static str> {
+impl RhythmPicker {
+    /// True when "Once, on a date" is chosen.
+    pub(crate) fn is_once(&self) -> bool {
+        self.rhythm == RhythmChoice::Once
+    }
+
+    /// Draws the choices (and the days or the date they need) under the title "How often".
+    pub(crate) fn show(&mut self, ui: &mut Ui, today: NaiveDate) {
+        ui.label(RichText::new("How often").strong());
+        ui.horizontal_wrapped(|ui| {
+            for (value, words) in [
+                (RhythmChoice::Daily, "Every day"),
+                (RhythmChoice::Weekdays, "Weekdays"),
+                (RhythmChoice::Days, "Chosen days"),
+                (RhythmChoice::Once, "Once, on a date"),
+            ] {
+                if choice(ui, self.rhythm == value, words)
+                    .accessible_name(format!("How often: {words}"))
+                    .clicked()
+                {
+                    self.rhythm = value;
+                }
+            }
+        });
+        match self.rhythm {
+            RhythmChoice::Days => {
+                ui.horizontal_wrapped(|ui| {
+                    for (i, (_, short, long)) in DAYS.iter().enumerate() {
+                        if choice(ui, self.days[i], *short)
+                            .accessible_name(*long)
+                            .clicked()
+                        {
+                            self.days[i] = !self.days[i];
+                        }
+                    }
+                });
+            }
+            RhythmChoice::Once => {
+                let l = ui.label("On which date (YYYY-MM-DD)");
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.once)
+                        .hint_text(ymd(today))
+                        .desired_width(140.0),
+                )
+                .labelled_by(l.id);
+            }
+            RhythmChoice::Daily | RhythmChoice::Weekdays => {}
+        }
+    }
+
+    /// The rhythm the choices describe, or why they are not one yet.
+    pub(crate) fn rhythm(&self) -> Result<Rhythm, &'static str> {
         match self.rhythm {
             RhythmChoice::Daily => Ok(Rhythm::Daily),
             RhythmChoice::Weekdays => Ok(Rhythm::Weekdays),
@@ -346,47 +402,8 @@ fn new_form(ui: &mut Ui, form: &mut NewForm, f: &Frame<'_>, today: NaiveDate) ->
         ui.weak("Concrete and small enough to keep every time works best.");
         ui.add_space(8.0);
 
-        ui.label(RichText::new("How often").strong());
-        ui.horizontal_wrapped(|ui| {
-            for (value, words) in [
-                (RhythmChoice::Daily, "Every day"),
-                (RhythmChoice::Weekdays, "Weekdays"),
-                (RhythmChoice::Days, "Chosen days"),
-                (RhythmChoice::Once, "Once, on a date"),
-            ] {
-                if choice(ui, form.rhythm == value, words)
-                    .accessible_name(format!("How often: {words}"))
-                    .clicked()
-                {
-                    form.rhythm = value;
-                }
-            }
-        });
-        match form.rhythm {
-            RhythmChoice::Days => {
-                ui.horizontal_wrapped(|ui| {
-                    for (i, (_, short, long)) in DAYS.iter().enumerate() {
-                        if choice(ui, form.days[i], *short)
-                            .accessible_name(*long)
-                            .clicked()
-                        {
-                            form.days[i] = !form.days[i];
-                        }
-                    }
-                });
-            }
-            RhythmChoice::Once => {
-                let l = ui.label("On which date (YYYY-MM-DD)");
-                ui.add(
-                    egui::TextEdit::singleline(&mut form.once)
-                        .hint_text(ymd(today))
-                        .desired_width(140.0),
-                )
-                .labelled_by(l.id);
-            }
-            RhythmChoice::Daily | RhythmChoice::Weekdays => {}
-        }
-        let rhythm = form.rhythm();
+        form.rhythm.show(ui, today);
+        let rhythm = form.rhythm.rhythm();
         match &rhythm {
             Ok(r) => {
                 ui.label(format!("Due {}.", r.describe()));

@@ -191,3 +191,22 @@ pub fn safety(p: &egui::Painter, r: Rect, c: Color32) {
         stroke(c),
     );
 }
+
+/// Two linked rings: time together.
+pub fn together(p: &egui::Painter, r: Rect, c: Color32) {
+    let radius = r.width() * 0.27;
+    p.circle_stroke(at(r, 0.35, 0.5), radius, stroke(c));
+    p.circle_stroke(at(r, 0.65, 0.5), radius, stroke(c));
+}
+
+/// A note with two ticked lines: topics for the next therapy session.
+pub fn therapy(p: &egui::Painter, r: Rect, c: Color32) {
+    outline(p, r, c, (0.14, 0.06), (0.86, 0.94));
+    for y in [0.34, 0.66] {
+        p.line(
+            vec![at(r, 0.26, y), at(r, 0.33, y + 0.08), at(r, 0.45, y - 0.08)],
+            stroke(c),
+        );
+        line(p, r, c, (0.52, y), (0.74, y));
+    }
+}

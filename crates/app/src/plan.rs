@@ -2,9 +2,10 @@
 
 use chrono::{Datelike, Local, NaiveDate, TimeZone};
 use egui::{Id, RichText, Ui};
-use kintsugi_core::{Command, Trigger, View};
+use kintsugi_core::{Command, TextTarget, Trigger, View};
 use kintsugi_service::today_local;
 
+use crate::history::HistoryPanel;
 use crate::screens::Page;
 use crate::text_buffer::SpliceBuffer;
 use crate::widgets::{card, when};
@@ -20,11 +21,24 @@ const WEEKS: i64 = 8;
 #[derive(Default)]
 pub struct PlanState {
     buf: Option<SpliceBuffer>,
+    /// The plan's history, while open.
+    history: Option<HistoryPanel>,
+    /// Moments brought to therapy from the list below.
+    therapy: crate::therapy::Bring,
 }
 
 impl Page for PlanState {
     fn show(&mut self, ui: &mut Ui, _shared: &mut Shared, f: &Frame<'_>) {
         show(ui, self, f);
+    }
+
+    fn claimed(&self) -> Vec<u64> {
+        self.history
+            .as_ref()
+            .and_then(HistoryPanel::claimed)
+            .into_iter()
+            .chain(self.therapy.claimed())
+            .collect()
     }
 }
 
@@ -99,10 +113,27 @@ fn show(ui: &mut Ui, st: &mut PlanState, f: &Frame<'_>) {
         if r.lost_focus() {
             f.handle.flush();
         }
+        let open = st.history.is_some();
+        let words = if open { "Hide history" } else { "History" };
+        if ui
+            .add(egui::Button::new(words).selected(open))
+            .accessible_name(format!("{words} of the reassurance plan"))
+            .clicked()
+        {
+            st.history = if open {
+                None
+            } else {
+                Some(HistoryPanel::new(TextTarget::Plan))
+            };
+        }
+        if let Some(panel) = &mut st.history {
+            ui.add_space(6.0);
+            panel.show(ui, f, "the reassurance plan");
+        }
     });
 
     ui.add_space(20.0);
-    moments(ui, f);
+    moments(ui, f, &mut st.therapy);
 }
 
 /// The Monday of the week `d` falls in.
@@ -165,7 +196,7 @@ fn other_of(v: &View, t: &Trigger, partner: &str) -> String {
 }
 
 /// The trigger log: how often, week by week, and each moment with whether it was answered.
-fn moments(ui: &mut Ui, f: &Frame<'_>) {
+fn moments(ui: &mut Ui, f: &Frame<'_>, therapy: &mut crate::therapy::Bring) {
     let v = f.view;
     let partner = f.partner();
     card(ui, |ui| {
@@ -245,6 +276,9 @@ fn moments(ui: &mut Ui, f: &Frame<'_>) {
                         Some(at) => ui.weak(format!("{other} answered {}", delay(at - t.at))),
                         None => ui.weak("Not answered in the app"),
                     };
+                    let (text, from) = crate::therapy::from_trigger(v, t);
+                    let what = format!("{}, {}", v.name_of(&t.by), when(t.at, f.now));
+                    therapy.button(ui, f, text, from, &what);
                 }
             });
     });

@@ -37,6 +37,8 @@ pub struct QuestionsState {
     answer_pending: Option<(u64, ItemId)>,
     /// The last "I need to hear this again", and for which question.
     again_sent: Option<(u64, ItemId)>,
+    /// Questions brought to therapy.
+    therapy: crate::therapy::Bring,
 }
 
 impl Page for QuestionsState {
@@ -49,6 +51,7 @@ impl Page for QuestionsState {
             .into_iter()
             .chain(self.answer_sent.as_ref().map(|(n, _)| *n))
             .chain(self.again_sent.as_ref().map(|(n, _)| *n))
+            .chain(self.therapy.claimed())
             .collect()
     }
 }
@@ -233,6 +236,9 @@ fn thread(ui: &mut Ui, st: &mut QuestionsState, f: &Frame<'_>, q: &Question, par
         } else {
             answerer_controls(ui, st, f, q, &asker);
         }
+        ui.add_space(4.0);
+        st.therapy
+            .button(ui, f, q.text.clone(), "question".to_owned(), &q.text);
     });
 }
 

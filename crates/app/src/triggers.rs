@@ -9,6 +9,7 @@ use kintsugi_service::Snapshot;
 
 use crate::reminders::Reminders;
 use crate::screens::Page;
+use crate::therapy::{Bring, from_trigger};
 use crate::widgets::{card, when};
 use crate::{Frame, Shared};
 
@@ -39,6 +40,8 @@ pub struct TriggerState {
     last_sent: Option<u64>,
     new_care: String,
     care_sent: Option<u64>,
+    /// My moment brought to therapy.
+    therapy: crate::therapy::Bring,
 }
 
 impl Page for TriggerState {
@@ -47,7 +50,11 @@ impl Page for TriggerState {
     }
 
     fn claimed(&self) -> Vec<u64> {
-        self.last_sent.into_iter().chain(self.care_sent).collect()
+        self.last_sent
+            .into_iter()
+            .chain(self.care_sent)
+            .chain(self.therapy.claimed())
+            .collect()
     }
 }
 
@@ -96,7 +103,7 @@ fn show(ui: &mut Ui, st: &mut TriggerState, f: &Frame<'_>) {
     ui.heading(LABEL);
     match recent_mine(f.view, f.now) {
         Some(t) => {
-            status(ui, f, t, &partner);
+            status(ui, f, t, &partner, &mut st.therapy);
             ui.add_space(10.0);
             self_care(ui, st, f, "What helps you right now");
             ui.add_space(10.0);
@@ -121,7 +128,7 @@ fn show(ui: &mut Ui, st: &mut TriggerState, f: &Frame<'_>) {
 }
 
 /// My trigger just raised: when, my note, and whether the partner has answered.
-fn status(ui: &mut Ui, f: &Frame<'_>, t: &Trigger, partner: &str) {
+fn status(ui: &mut Ui, f: &Frame<'_>, t: &Trigger, partner: &str, therapy: &mut Bring) {
     card(ui, |ui| {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new("You said you're feeling triggered").strong());
@@ -156,6 +163,9 @@ fn status(ui: &mut Ui, f: &Frame<'_>, t: &Trigger, partner: &str) {
                 ui.weak(format!("When {partner} answers, it shows here."));
             }
         }
+        ui.add_space(4.0);
+        let (text, from) = from_trigger(f.view, t);
+        therapy.button(ui, f, text, from, "this moment");
     });
 }
 
