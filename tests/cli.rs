@@ -1461,3 +1461,689 @@ fn apology_check_marks_excuses_and_nothing_else() {
     );
     assert!(!d.exists(), "the check needs no data and writes none");
 }
+
+// ---- The agreement's history and restore, review dates, time together, therapy topics ----
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Waits until the clock has moved past `t`, so the next command writes at a later millisecond.
+fn after(t: i64) {
+    while now_ms() <= t + 5 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+fn day_from_today(days: i64) -> String {
+    (chrono::Local::now().date_naive() + chrono::Duration::days(days)).to_string()
+}
+
+fn section_json(d: &Path, id: &str) -> serde_json::Value {
+    json(d, &["agreement", "show", "--json"])["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn agreement_history_wording_then_and_restore() {
+    let dir = set_up();
+    let d = dir.path();
+    let empty = now_ms();
+    after(empty);
+    ok(
+        d,
+        &[
+            "agreement",
+            "edit",
+            "conflict",
+            "--insert",
+            "0",
+            "Take a break.",
+        ],
+    );
+    let first = now_ms();
+    after(first);
+    // A section by its title (any case) as well as by its id.
+    ok(
+        d,
+        &[
+            "agreement",
+            "edit",
+            "how we handle conflict",
+            "--insert",
+            "13",
+            " Then talk.",
+        ],
+    );
+    ok(d, &["agreement", "edit", "conflict", "--delete", "0", "5"]);
+    // The partner's concurrent edit, merged as a sync would.
+    from_partner(d, |alex| {
+        alex.apply(
+            kintsugi_core::Command::SpliceSection {
+                section: "conflict".into(),
+                pos: 0,
+                delete: 0,
+                insert: "Alex: ".into(),
+            },
+            now_ms(),
+        )
+        .unwrap();
+    });
+    let now = section_json(d, "conflict")["body"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Concurrent inserts at one place are ordered by their actors (random per device).
+    assert!(
+        now == "Alex: a break. Then talk." || now == "a break. Then talk.Alex: ",
+        "{now}"
+    );
+
+    // The sessions: Sam's (typed within minutes: one session) and Alex's, oldest first.
+    let text = ok(d, &["agreement", "history", "conflict"]);
+    assert!(
+        text.starts_with("History of 'How we handle conflict': 2 edit sessions, oldest first."),
+        "{text}"
+    );
+    assert!(text.contains("Sam, 3 changes"), "{text}");
+    assert!(
+        text.contains("    added 19 characters: \"a break."),
+        "{text}"
+    );
+    assert!(text.contains("Alex, 1 change"), "{text}");
+    let hist = json(
+        d,
+        &["agreement", "history", "How we handle CONFLICT", "--json"],
+    );
+    assert_eq!(hist["target"], "section");
+    assert_eq!(hist["section"], "conflict");
+    assert_eq!(hist["title"], "How we handle conflict");
+    let sessions = hist["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2, "{hist:#}");
+    let sam = &sessions[0];
+    assert_eq!(sam["by"]["name"], "Sam");
+    assert_eq!(sam["by"]["id"].as_str().unwrap().len(), 32, "{sam}");
+    assert_eq!(sam["changes"], 3);
+    assert!(sam["from"].as_i64().unwrap() > empty && sam["to"].as_i64().unwrap() <= now_ms());
+    let kept: String = sam["inserted"].as_str().unwrap().replace(" … ", "");
+    assert_eq!(kept, "a break. Then talk.", "{sam}");
+    assert_eq!(sam["inserted_chars"], 19);
+    // Sam deleted only what Sam had typed: nothing that stood before the session.
+    assert_eq!(sam["removed"], "");
+    assert_eq!(sam["removed_chars"], 0);
+    assert_eq!(sessions[1]["by"]["name"], "Alex");
+    assert_eq!(sessions[1]["inserted"], "Alex: ");
+
+    // The wording then: by ms, by local date and time, by date (the end of that day).
+    assert_eq!(
+        ok(
+            d,
+            &["agreement", "at", "conflict", "--time", &first.to_string()]
+        )
+        .trim_end(),
+        "Take a break."
+    );
+    let today = today();
+    assert_eq!(
+        ok(d, &["agreement", "at", "conflict", "--time", &today]).trim_end(),
+        now.trim_end()
+    );
+    assert_eq!(
+        ok(
+            d,
+            &["agreement", "at", "conflict", "--time", "2020-01-01 09:30"]
+        )
+        .trim_end(),
+        "'How we handle conflict' had no wording on 2020-01-01 09:30."
+    );
+    assert_eq!(
+        ok(
+            d,
+            &[
+                "agreement",
+                "at",
+                "conflict",
+                "--time",
+                "2020-01-01T09:30:15"
+            ]
+        )
+        .trim_end(),
+        "'How we handle conflict' had no wording on 2020-01-01 09:30."
+    );
+
+    // Restore: a new edit back to the wording then; the history keeps every session.
+    let said = ok(
+        d,
+        &[
+            "agreement",
+            "restore",
+            "conflict",
+            "--time",
+            &first.to_string(),
+        ],
+    );
+    assert!(
+        said.starts_with("Restored the wording of 'How we handle conflict' as it stood on "),
+        "{said}"
+    );
+    // "(−R +A characters)": what the restore's splices took away and added; from 25
+    // characters back to 13.
+    let counts = said
+        .trim_end()
+        .rsplit_once('(')
+        .and_then(|(_, c)| c.strip_suffix(" characters)."))
+        .unwrap_or_else(|| panic!("{said}"));
+    let (r, a) = counts.split_once(' ').unwrap();
+    let r: i64 = r.strip_prefix('−').unwrap().parse().unwrap();
+    let a: i64 = a.strip_prefix('+').unwrap().parse().unwrap();
+    assert_eq!(a - r, 13 - 25, "{said}");
+    assert!(r >= 12, "{said}");
+    assert_eq!(section_json(d, "conflict")["body"], "Take a break.");
+    let hist = json(d, &["agreement", "history", "conflict", "--json"]);
+    let sessions = hist["sessions"].as_array().unwrap();
+    assert!(sessions.len() >= 2, "{hist:#}");
+    assert!(
+        sessions
+            .iter()
+            .any(|s| s["by"]["name"] == "Sam" && s["removed"].as_str().unwrap().contains("Alex: ")),
+        "the restore took away Alex's words, under Sam's name: {hist:#}"
+    );
+    let again = ok(
+        d,
+        &[
+            "agreement",
+            "restore",
+            "conflict",
+            "--time",
+            &first.to_string(),
+        ],
+    );
+    assert!(again.contains("already is as it stood on"), "{again}");
+    assert!(again.contains("nothing was changed"), "{again}");
+
+    // Refused with one line, exit 1, nothing changed.
+    let before = ok(d, &["agreement", "show", "--json"]);
+    for bad in [
+        "yesterday",
+        "20261120",
+        "2026-13-01",
+        "14:05",
+        "2026-11-20 9pm",
+    ] {
+        let err = refused(d, &["agreement", "at", "conflict", "--time", bad], 1);
+        assert!(err.contains("is not a time"), "{bad}: {err}");
+        let err = refused(d, &["agreement", "restore", "conflict", "--time", bad], 1);
+        assert!(err.contains("is not a time"), "{bad}: {err}");
+    }
+    let err = refused(
+        d,
+        &["agreement", "restore", "conflict", "--time", "2999-01-01"],
+        1,
+    );
+    assert!(err.contains("has not come yet"), "{err}");
+    for args in [
+        &["agreement", "history", "phones"][..],
+        &["agreement", "at", "phones", "--time", &today],
+        &["agreement", "restore", "phones", "--time", &today],
+    ] {
+        let err = refused(d, args, 1);
+        assert!(
+            err.contains("there is no agreement section 'phones'"),
+            "{err}"
+        );
+    }
+    refused(d, &["agreement", "restore", "conflict"], 2);
+    assert_eq!(ok(d, &["agreement", "show", "--json"]), before);
+}
+
+#[test]
+fn the_plan_has_a_history_and_is_restored_too() {
+    let dir = set_up();
+    let d = dir.path();
+    assert!(ok(d, &["plan", "history"]).contains("No one has written the reassurance plan yet"));
+    ok(d, &["plan", "edit", "--insert", "0", "Hold my hand."]);
+    let then = now_ms();
+    after(then);
+    ok(d, &["plan", "edit", "--delete", "0", "5"]);
+    let hist = json(d, &["plan", "history", "--json"]);
+    assert_eq!(hist["target"], "plan");
+    assert_eq!(hist["section"], serde_json::Value::Null);
+    assert_eq!(hist["sessions"][0]["by"]["name"], "Sam", "{hist:#}");
+    assert_eq!(hist["sessions"][0]["inserted"], "my hand.");
+    assert_eq!(
+        ok(d, &["plan", "at", "--time", &then.to_string()]).trim_end(),
+        "Hold my hand."
+    );
+    let said = ok(d, &["plan", "restore", "--time", &then.to_string()]);
+    assert!(
+        said.contains("the reassurance plan as it stood on") && said.contains("(−0 +5 characters)"),
+        "{said}"
+    );
+    assert_eq!(
+        json(d, &["plan", "show", "--json"])["plan"],
+        "Hold my hand."
+    );
+    let err = refused(d, &["plan", "at", "--time", "soon"], 1);
+    assert!(err.contains("is not a time"), "{err}");
+}
+
+#[test]
+fn review_dates_due_and_recorded() {
+    let dir = set_up();
+    let d = dir.path();
+    let next_month = day_from_today(30);
+    let said = ok(
+        d,
+        &["agreement", "review-date", "transparency", &next_month],
+    );
+    assert_eq!(
+        said.trim_end(),
+        format!("'Transparency' is to be reviewed on {next_month}.")
+    );
+    assert_eq!(
+        section_json(d, "transparency")["review_on"],
+        next_month.as_str()
+    );
+    assert!(
+        ok(d, &["agreement", "show"]).contains(&format!("(review on {next_month})")),
+        "the date shows on the agreement"
+    );
+    // A date that has come: review due.
+    let yesterday = day_from_today(-1);
+    ok(d, &["agreement", "review-date", "Transparency", &yesterday]);
+    let show = ok(d, &["agreement", "show"]);
+    assert!(
+        show.contains(&format!("(review due since {yesterday}")),
+        "{show}"
+    );
+    // Kept as is, with the next review.
+    let said = ok(
+        d,
+        &[
+            "agreement",
+            "review",
+            "transparency",
+            "--outcome",
+            "kept",
+            "--note",
+            "it helps",
+            "--next",
+            &next_month,
+        ],
+    );
+    assert_eq!(
+        said.trim_end(),
+        format!("Recorded: 'Transparency' kept as is; next review on {next_month}.")
+    );
+    let s = section_json(d, "transparency");
+    assert_eq!(s["review_on"], next_month.as_str(), "{s}");
+    let review = &s["reviews"][0];
+    assert_eq!(review["outcome"], "kept", "{s}");
+    assert_eq!(review["note"], "it helps");
+    assert!(review["at"].is_i64() && review["by"].is_string(), "{s}");
+    let show = ok(d, &["agreement", "show"]);
+    assert!(show.contains("last reviewed by Sam on"), "{show}");
+    assert!(show.contains("kept as is (\"it helps\")"), "{show}");
+
+    // Refused, exit 1 (or 2 for what clap checks), nothing changed.
+    let before = ok(d, &["agreement", "show", "--json"]);
+    let err = refused(
+        d,
+        &["agreement", "review-date", "transparency", "next week"],
+        1,
+    );
+    assert!(err.contains("is not a date"), "{err}");
+    let err = refused(d, &["agreement", "review-date", "nope", &next_month], 1);
+    assert!(
+        err.contains("there is no agreement section 'nope'"),
+        "{err}"
+    );
+    let err = refused(
+        d,
+        &[
+            "agreement",
+            "review",
+            "transparency",
+            "--outcome",
+            "ended",
+            "--next",
+            &next_month,
+        ],
+        1,
+    );
+    assert!(err.contains("no next review"), "{err}");
+    let err = refused(
+        d,
+        &[
+            "agreement",
+            "review",
+            "transparency",
+            "--outcome",
+            "kept",
+            "--next",
+            &yesterday,
+        ],
+        1,
+    );
+    assert!(err.contains("must be after today"), "{err}");
+    refused(d, &["agreement", "review-date", "transparency"], 2);
+    refused(
+        d,
+        &[
+            "agreement",
+            "review-date",
+            "transparency",
+            &next_month,
+            "--clear",
+        ],
+        2,
+    );
+    refused(
+        d,
+        &["agreement", "review", "transparency", "--outcome", "maybe"],
+        2,
+    );
+    assert_eq!(ok(d, &["agreement", "show", "--json"]), before);
+
+    // Ended: the measure is over, no review date any more.
+    ok(
+        d,
+        &["agreement", "review", "transparency", "--outcome", "ended"],
+    );
+    let s = section_json(d, "transparency");
+    assert!(s["ended_at"].as_i64().unwrap() <= now_ms(), "{s}");
+    assert_eq!(s["review_on"], serde_json::Value::Null, "{s}");
+    assert_eq!(s["reviews"].as_array().unwrap().len(), 2);
+    assert!(ok(d, &["agreement", "show"]).contains(&format!("(ended on {}", today())));
+    let err = refused(
+        d,
+        &["agreement", "review-date", "transparency", &next_month],
+        1,
+    );
+    assert!(err.contains("an ended section has no review"), "{err}");
+
+    // Clearing a date.
+    ok(d, &["agreement", "review-date", "boundaries", &next_month]);
+    let said = ok(d, &["agreement", "review-date", "boundaries", "--clear"]);
+    assert_eq!(said.trim_end(), "'Boundaries' has no review date now.");
+    assert_eq!(
+        section_json(d, "boundaries")["review_on"],
+        serde_json::Value::Null
+    );
+}
+
+#[test]
+fn time_together_planned_listed_and_marked_done() {
+    let dir = set_up();
+    let d = dir.path();
+    assert!(ok(d, &["ritual", "list"]).contains("No time together planned yet"));
+    let coffee = ok(
+        d,
+        &[
+            "ritual",
+            "add",
+            "--kind",
+            "ritual",
+            "--title",
+            "Morning coffee",
+            "--rhythm",
+            "daily",
+        ],
+    )
+    .trim()
+    .to_owned();
+    assert_eq!(coffee.len(), 32);
+    let in_three = day_from_today(3);
+    let dinner = ok(
+        d,
+        &[
+            "ritual",
+            "add",
+            "--kind",
+            "date-night",
+            "--title",
+            "Dinner at Luca's",
+            "--date",
+            &in_three,
+        ],
+    )
+    .trim()
+    .to_owned();
+    ok(
+        d,
+        &[
+            "ritual",
+            "add",
+            "--kind",
+            "project",
+            "--title",
+            "Paint the hallway",
+        ],
+    );
+    let list = ok(d, &["ritual", "list"]);
+    assert!(
+        list.contains(&format!(
+            "today       Morning coffee (ritual, every day) [{}]",
+            &coffee[..8]
+        )),
+        "{list}"
+    );
+    assert!(
+        list.contains(&format!(
+            "{in_three}  Dinner at Luca's (date night) [{}]",
+            &dinner[..8]
+        )),
+        "{list}"
+    );
+    assert!(
+        list.contains("No day set yet:\n  Paint the hallway (project)"),
+        "{list}"
+    );
+    assert!(list.contains("nothing marked done yet"), "{list}");
+
+    // Either partner marks a day done; a one-off defaults to its own day.
+    let said = ok(d, &["ritual", "done", &coffee[..6]]);
+    assert_eq!(
+        said.trim_end(),
+        format!("'Morning coffee' is marked done on {}.", today())
+    );
+    let list = ok(d, &["ritual", "list"]);
+    assert!(
+        list.contains(&format!("{}  Morning coffee (ritual, every day)", today()))
+            && list.contains("marked by Sam on"),
+        "{list}"
+    );
+    let j = json(d, &["ritual", "list", "--json"]);
+    assert_eq!(
+        j["done_this_month"][0]["ritual"]["title"], "Morning coffee",
+        "{j:#}"
+    );
+    assert_eq!(j["done_this_month"][0]["by_name"], "Sam");
+    assert_eq!(j["done_this_month"][0]["on"], today().as_str());
+    assert_eq!(j["undated"][0]["title"], "Paint the hallway");
+    let coffee_json = j["rituals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["title"] == "Morning coffee")
+        .unwrap();
+    assert_eq!(coffee_json["rhythm"], "daily");
+    assert_eq!(coffee_json["kind"], "ritual");
+    assert_eq!(
+        coffee_json["next_on"],
+        day_from_today(1).as_str(),
+        "done today: next is tomorrow"
+    );
+    assert!(
+        j["upcoming"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["date"] == in_three.as_str() && u["ritual"]["title"] == "Dinner at Luca's"),
+        "{j:#}"
+    );
+
+    // Refused, one line, nothing changed.
+    let before = ok(d, &["ritual", "list", "--json"]);
+    let err = refused(d, &["ritual", "done", &dinner[..8]], 1);
+    assert!(err.contains("has not come yet"), "{err}");
+    let err = refused(
+        d,
+        &["ritual", "done", &coffee[..8], "--on", &day_from_today(1)],
+        1,
+    );
+    assert!(err.contains("has not come yet"), "{err}");
+    let err = refused(d, &["ritual", "done", &coffee[..8], "--on", "monday"], 1);
+    assert!(err.contains("is not a date"), "{err}");
+    let err = refused(d, &["ritual", "done", "zzzz"], 1);
+    assert!(err.contains("there is no plan with the id zzzz"), "{err}");
+    let err = refused(
+        d,
+        &[
+            "ritual",
+            "add",
+            "--kind",
+            "date-night",
+            "--title",
+            "x",
+            "--rhythm",
+            "daily",
+        ],
+        1,
+    );
+    assert!(err.contains("only rituals repeat"), "{err}");
+    let err = refused(
+        d,
+        &[
+            "ritual", "add", "--kind", "ritual", "--title", "x", "--date", "soon",
+        ],
+        1,
+    );
+    assert!(err.contains("is not a date"), "{err}");
+    let err = refused(
+        d,
+        &["ritual", "add", "--kind", "ritual", "--title", "  "],
+        1,
+    );
+    assert!(err.contains("needs a title"), "{err}");
+    refused(
+        d,
+        &[
+            "ritual", "add", "--kind", "ritual", "--title", "x", "--rhythm", "often",
+        ],
+        2,
+    );
+    refused(
+        d,
+        &["ritual", "add", "--kind", "holiday", "--title", "x"],
+        2,
+    );
+    let err = refused(
+        d,
+        &[
+            "ritual",
+            "done",
+            &coffee[..8],
+            "--undo",
+            "--on",
+            &day_from_today(-2),
+        ],
+        1,
+    );
+    assert!(err.contains("is not marked done on"), "{err}");
+    assert_eq!(ok(d, &["ritual", "list", "--json"]), before);
+
+    // Undo takes the mark back.
+    let said = ok(d, &["ritual", "done", &coffee[..8], "--undo"]);
+    assert_eq!(
+        said.trim_end(),
+        format!("'Morning coffee' is no longer marked done on {}.", today())
+    );
+    assert!(ok(d, &["ritual", "list"]).contains("nothing marked done yet"));
+}
+
+#[test]
+fn therapy_topics_collected_discussed_and_refusals() {
+    let dir = set_up();
+    let d = dir.path();
+    assert!(ok(d, &["topic", "list"]).contains("no topics yet"));
+    let id = ok(
+        d,
+        &[
+            "topic",
+            "add",
+            "Trust after travel",
+            "--from",
+            "weekly check-in",
+        ],
+    )
+    .trim()
+    .to_owned();
+    assert_eq!(id.len(), 32);
+    ok(d, &["topic", "add", "How we share phones"]);
+    let list = ok(d, &["topic", "list"]);
+    assert!(list.starts_with("For your next session:"), "{list}");
+    assert!(
+        list.contains(&format!("{}  Trust after travel (Sam, ", &id[..8]))
+            && list.contains(", from weekly check-in)"),
+        "{list}"
+    );
+    assert!(list.contains("How we share phones (Sam, "), "{list}");
+
+    let said = ok(d, &["topic", "discussed", &id[..6]]);
+    assert_eq!(said.trim_end(), "'Trust after travel' is marked discussed.");
+    let list = ok(d, &["topic", "list"]);
+    assert!(
+        list.starts_with("For your next session (the last one was "),
+        "{list}"
+    );
+    assert!(!list.contains("Trust after travel"), "{list}");
+    assert!(list.contains("How we share phones"), "{list}");
+    let all = json(d, &["topic", "list", "--all", "--json"]);
+    let t = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(t["discussed"], true);
+    assert!(t["discussed_at"].is_i64(), "{t}");
+    assert_eq!(t["from"], "weekly check-in");
+    assert_eq!(t["by_name"], "Sam");
+    assert_eq!(
+        json(d, &["topic", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(ok(d, &["topic", "list", "--all"]).contains("Trust after travel (Sam, "));
+
+    // Refused, one line, nothing changed.
+    let before = ok(d, &["topic", "list", "--all", "--json"]);
+    let err = refused(d, &["topic", "discussed", &id[..8]], 1);
+    assert!(err.contains("already marked discussed"), "{err}");
+    let err = refused(d, &["topic", "discussed", "zzzz"], 1);
+    assert!(err.contains("there is no topic with the id zzzz"), "{err}");
+    let err = refused(d, &["topic", "add", "  "], 1);
+    assert!(err.contains("needs some text"), "{err}");
+    refused(d, &["topic", "add"], 2);
+    assert_eq!(ok(d, &["topic", "list", "--all", "--json"]), before);
+
+    let said = ok(d, &["topic", "discussed", &id[..8], "--undo"]);
+    assert!(said.contains("back on the list"), "{said}");
+    let err = refused(d, &["topic", "discussed", &id[..8], "--undo"], 1);
+    assert!(err.contains("is not marked discussed"), "{err}");
+    assert_eq!(
+        json(d, &["topic", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}

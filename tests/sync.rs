@@ -6,7 +6,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use kintsugi_core::automerge::{
     AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value, legacy::OpType,
@@ -65,6 +65,10 @@ impl Device {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        serde_json::from_str(&self.ok(args)).unwrap()
     }
 
     fn couple_doc(&self) -> AutoCommit {
@@ -809,5 +813,123 @@ fn a_break_has_the_same_end_on_both_devices_and_either_extends_it() {
     assert!(
         a.ok(&["break", "status"])
             .contains("extended by 10 min by Alex")
+    );
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// Waits until the clock has moved past `t`, so the next process writes at a later millisecond.
+fn after(t: i64) {
+    while now_ms() <= t + 5 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn a_restore_on_one_device_shows_on_the_other_and_both_converge() {
+    let a = Device::new("Sam", "Alex");
+    let b = Device::new("Alex", "Sam");
+    pair(&a, &b, false);
+
+    // A writes the wording; both devices have it.
+    let agreed = "Phones stay on the table. We tell each other about messages from them.";
+    a.ok(&["agreement", "edit", "boundaries", "--insert", "0", agreed]);
+    sync_all(&[&a, &b]);
+    assert_eq!(b.section("boundaries"), agreed);
+    let good = now_ms();
+    after(good);
+
+    // Both edit apart: B overwrites the start, A adds a sentence; the merge keeps both.
+    b.ok(&["agreement", "edit", "boundaries", "--delete", "0", "25"]);
+    b.ok(&[
+        "agreement",
+        "edit",
+        "boundaries",
+        "--insert",
+        "0",
+        "Phones are private.",
+    ]);
+    a.ok(&[
+        "agreement",
+        "edit",
+        "boundaries",
+        "--insert",
+        "25",
+        " Even at night.",
+    ]);
+    sync_all(&[&a, &b]);
+    let merged = a.section("boundaries");
+    assert_eq!(merged, b.section("boundaries"));
+    assert!(
+        merged.contains("Phones are private.") && merged.contains("Even at night."),
+        "{merged}"
+    );
+    assert!(!merged.contains("on the table"), "{merged}");
+
+    // A brings back the wording as it stood before either edit.
+    let before_restore = now_ms();
+    after(before_restore);
+    let said = a.ok(&[
+        "agreement",
+        "restore",
+        "boundaries",
+        "--time",
+        &good.to_string(),
+    ]);
+    assert!(said.starts_with("Restored the wording of '"), "{said}");
+    assert!(said.contains(" characters)"), "{said}");
+    assert_eq!(a.section("boundaries"), agreed);
+
+    sync_all(&[&a, &b]);
+    assert_eq!(b.section("boundaries"), agreed, "the restore reached B");
+    assert_eq!(
+        a.ok(&["agreement", "show"]),
+        b.ok(&["agreement", "show"]),
+        "both devices show the same agreement"
+    );
+    assert_eq!(
+        b.ok(&["agreement", "at", "boundaries", "--time", &good.to_string()])
+            .trim_end(),
+        agreed
+    );
+
+    // B's history names A for the restore: a session of its own by Sam, after the restore
+    // began, that took away what B had typed.
+    let hist = b.json(&["agreement", "history", "boundaries", "--json"]);
+    let sessions = hist["sessions"].as_array().unwrap();
+    assert_eq!(hist["section"], "boundaries");
+    let restore = sessions
+        .iter()
+        .find(|s| {
+            s["by"]["name"] == "Sam"
+                && s["restore"] == true
+                && s["from"].as_i64().unwrap() >= before_restore
+                && s["removed"].as_str().unwrap().contains("are private.")
+        })
+        .unwrap_or_else(|| panic!("no restore session by Sam in {hist:#}"));
+    assert!(
+        restore["removed_chars"].as_i64().unwrap() >= 12,
+        "{restore}"
+    );
+    assert!(
+        sessions.iter().any(|s| s["by"]["name"] == "Alex"
+            && s["inserted"]
+                .as_str()
+                .unwrap()
+                .contains("Phones are private.")),
+        "B's own edit is listed too: {hist:#}"
+    );
+    // Both devices list the same sessions.
+    assert_eq!(
+        a.json(&["agreement", "history", "boundaries", "--json"])["sessions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        sessions.len()
     );
 }

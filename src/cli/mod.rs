@@ -9,11 +9,14 @@ mod devices;
 mod disclosure;
 mod doc;
 mod export;
+mod history;
 mod journal;
 mod plan;
 mod question;
 mod reminders;
+mod ritual;
 mod selfcare;
+mod topic;
 mod trigger;
 mod win;
 mod window;
@@ -40,7 +43,9 @@ use journal::JournalCmd;
 use plan::PlanCmd;
 use question::QuestionCmd;
 use reminders::RemindersCmd;
+use ritual::RitualCmd;
 use selfcare::SelfCareCmd;
+use topic::TopicCmd;
 use trigger::TriggerCmd;
 use win::WinCmd;
 
@@ -102,13 +107,20 @@ enum Cmd {
     /// The apology helper: a gentle excuse check, private drafts, sharing one.
     #[command(subcommand)]
     Apology(ApologyCmd),
+    /// Time together: rituals, date nights and joint projects, planned and marked done.
+    #[command(subcommand)]
+    Ritual(RitualCmd),
+    /// Topics for your next therapy session, marked discussed once you talked about them.
+    #[command(subcommand)]
+    Topic(TopicCmd),
     /// Your reminder times (private to you), and what is due now, for a scheduler.
     ///
     /// `kintsugi reminders due` prints what is due and exits with 0 when something is due, 1 when
     /// nothing is due, and 2 on an error.
     #[command(subcommand)]
     Reminders(RemindersCmd),
-    /// Export to JSON or Markdown (to stdout, or a file with -o).
+    /// Export a period as Markdown, HTML or JSON (to stdout, or a file with -o), or everything
+    /// into a folder with --all -o DIR.
     Export(ExportArgs),
     /// Raw automerge documents.
     #[command(subcommand)]
@@ -233,6 +245,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Cmd::SelfCare(c) => selfcare::run(vault, c, out),
         Cmd::Question(c) => question::run(vault, c, out),
         Cmd::Apology(c) => apology::run(vault, c, out),
+        Cmd::Ritual(c) => ritual::run(vault, c, out),
+        Cmd::Topic(c) => topic::run(vault, c, out),
         Cmd::Export(a) => export::run(vault, a, out),
         Cmd::Doc(c) => doc::run(vault, c, out),
         Cmd::Peers(c) => devices::peers(vault, c, out),

@@ -1,13 +1,14 @@
 //! `kintsugi plan`: the reassurance plan both partners write together (what helps when one of
-//! you is triggered), edited by splices like the agreement.
+//! you is triggered), edited by splices like the agreement, with its history and restore.
 
 use std::io::Write;
 
 use anyhow::{Result, bail};
 use clap::Subcommand;
-use kintsugi_core::{Command, ReassurancePlan};
+use kintsugi_core::{Command, ReassurancePlan, TextTarget};
 use kintsugi_service::Vault;
 
+use super::history::{self, Text};
 use super::{BadArgument, warn_errors};
 
 #[derive(Subcommand, Debug)]
@@ -26,6 +27,32 @@ pub enum PlanCmd {
         #[arg(long, num_args = 2, value_names = ["POS", "LEN"])]
         delete: Option<Vec<String>>,
     },
+    /// How the plan came to read as it does: its edit sessions, oldest first.
+    History {
+        /// Print JSON, as `agreement history --json` (with section null).
+        #[arg(long)]
+        json: bool,
+    },
+    /// The plan as it stood at a moment.
+    At {
+        /// A local time: "2026-11-20 14:05", 2026-11-20T14:05:30, a date (the end of that day),
+        /// or milliseconds since 1970.
+        #[arg(long, value_name = "T")]
+        time: String,
+    },
+    /// Bring back the plan as it stood at a moment, as a new edit your partner's device merges.
+    Restore {
+        /// A local time, as for `plan at`.
+        #[arg(long, value_name = "T")]
+        time: String,
+    },
+}
+
+fn plan_text() -> Text {
+    Text {
+        target: TextTarget::Plan,
+        label: "the reassurance plan".into(),
+    }
 }
 
 pub fn run(mut vault: Vault, cmd: PlanCmd, out: &mut dyn Write) -> Result<()> {
@@ -101,6 +128,11 @@ pub fn run(mut vault: Vault, cmd: PlanCmd, out: &mut dyn Write) -> Result<()> {
             }
             super::apply_and_save(&mut vault, cmd)?;
         }
+        PlanCmd::History { json } => {
+            history::print_history(&mut vault, &plan_text(), "Reassurance plan", json, out)?;
+        }
+        PlanCmd::At { time } => history::print_at(&mut vault, &plan_text(), &time, out)?,
+        PlanCmd::Restore { time } => history::restore(&mut vault, &plan_text(), &time, out)?,
     }
     Ok(())
 }
