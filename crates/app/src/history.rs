@@ -346,17 +346,25 @@ fn diff(ui: &mut Ui, s: &EditSession) {
     if !s.inserted.is_empty() {
         ui.horizontal_top(|ui| {
             ui.weak("Added");
-            ui.label(
-                RichText::new(format!("+ \u{201c}{}\u{201d}", shorten(&s.inserted))).color(green),
+            // Wraps inside the panel: a long passage must not widen the whole screen.
+            ui.add(
+                egui::Label::new(
+                    RichText::new(format!("+ \u{201c}{}\u{201d}", shorten(&s.inserted)))
+                        .color(green),
+                )
+                .wrap(),
             );
         });
     }
     if !s.removed.is_empty() {
         ui.horizontal_top(|ui| {
             ui.weak("Removed");
-            ui.label(
-                RichText::new(format!("\u{2212} \u{201c}{}\u{201d}", shorten(&s.removed)))
-                    .color(red),
+            ui.add(
+                egui::Label::new(
+                    RichText::new(format!("\u{2212} \u{201c}{}\u{201d}", shorten(&s.removed)))
+                        .color(red),
+                )
+                .wrap(),
             );
         });
     }

@@ -240,27 +240,28 @@ impl KintsugiApp {
                 .show(ui, |ui| {
                     ui.label(RichText::new("Kintsugi").size(22.0).strong());
                     ui.add_space(10.0);
+                    // The partner's reachability and the save status, pinned at the bottom and
+                    // as tall as they need (a waiting change or an error adds lines); the places
+                    // above scroll in what is left, so the two never overlap.
+                    egui::Panel::bottom("nav_side_status")
+                        .resizable(false)
+                        .frame(egui::Frame::NONE)
+                        .show(ui, |ui| {
+                            ui.separator();
+                            status::sidebar(ui, &f, f.now);
+                            ui.add_space(6.0);
+                            save_status(ui, &f.snap.save);
+                            ui.weak("Private journal stays\non this device");
+                            ui.add_space(4.0);
+                        });
                     // A solid bar (not egui's faint floating one) says there is more below.
                     ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
-                    // Scrolls on its own once there are more places than the window is tall,
-                    // leaving the partner's reachability and the save status pinned below.
                     egui::ScrollArea::vertical()
                         .id_salt("nav_side_scroll")
-                        .auto_shrink([false, true])
-                        .max_height((ui.available_height() - 150.0).max(120.0))
+                        .auto_shrink([false, false])
                         .show(ui, |ui| {
                             go_to = nav::sidebar(ui, SCREENS, self.current);
                         });
-                    ui.with_layout(egui::Layout::bottom_up(egui::Align::Min), |ui| {
-                        ui.add_space(4.0);
-                        ui.weak("Private journal stays\non this device");
-                        save_status(ui, &f.snap.save);
-                        ui.add_space(6.0);
-                        ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
-                            ui.separator();
-                            status::sidebar(ui, &f, f.now);
-                        });
-                    });
                 });
         }
         if self.triggers.shortcut(ui.ctx(), &f) {

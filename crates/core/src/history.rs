@@ -52,7 +52,7 @@ pub struct EditSession {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TextHistory {
     pub target: TextTarget,
-    /// Oldest first.
+    /// Oldest first, by when each session ended.
     pub sessions: Vec<EditSession>,
 }
 
@@ -223,7 +223,10 @@ pub fn text_history(doc: &Automerge, target: &TextTarget) -> Result<TextHistory,
         };
         sessions[idx].add(tc);
     }
-    let sessions = sessions.into_iter().map(|b| b.finish(&chars)).collect();
+    let mut sessions: Vec<EditSession> = sessions.into_iter().map(|b| b.finish(&chars)).collect();
+    // By when each ended: the wording after the last one is the wording now, even where one
+    // partner's session spans the other's.
+    sessions.sort_by_key(|s| (s.to, s.from));
     Ok(TextHistory {
         target: target.clone(),
         sessions,
