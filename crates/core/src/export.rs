@@ -53,6 +53,11 @@ impl ExportScope {
         self.contains(&date_of(at))
     }
 
+    /// The items whose moment (`at`) falls inside the period, in their order.
+    pub(crate) fn within<'a, T>(&self, items: &'a [T], at: impl Fn(&T) -> Timestamp) -> Vec<&'a T> {
+        items.iter().filter(|x| self.contains_at(at(x))).collect()
+    }
+
     /// Something that ran from `from` to `to` overlaps the period.
     pub(crate) fn overlaps(&self, from: &str, to: &str) -> bool {
         self.from.as_deref().is_none_or(|f| to >= f) && self.to.as_deref().is_none_or(|t| from <= t)

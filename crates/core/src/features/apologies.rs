@@ -120,10 +120,7 @@ fn check_fields(f: &ApologyFields) -> Result<(), CoreError> {
 
 /// Shared apologies only: drafts stay with their writer.
 fn in_period<'a>(c: &ExportCtx<'a>) -> Vec<&'a Apology> {
-    c.v.apologies
-        .iter()
-        .filter(|a| c.scope.contains_at(a.at))
-        .collect()
+    c.scope.within(&c.v.apologies, |a| a.at)
 }
 
 pub(crate) fn export_json(c: &ExportCtx<'_>) -> Vec<(&'static str, serde_json::Value)> {

@@ -202,10 +202,7 @@ fn read_into(doc: &automerge::AutoCommit, v: &mut View, errors: &mut Vec<ItemErr
 }
 
 fn in_period<'a>(c: &ExportCtx<'a>) -> Vec<&'a Break> {
-    c.v.breaks
-        .iter()
-        .filter(|b| c.scope.contains_at(b.started_at))
-        .collect()
+    c.scope.within(&c.v.breaks, |b| b.started_at)
 }
 
 pub(crate) fn export_json(c: &ExportCtx<'_>) -> Vec<(&'static str, serde_json::Value)> {

@@ -71,10 +71,7 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
 }
 
 fn in_period<'a>(c: &ExportCtx<'a>) -> Vec<&'a Disclosure> {
-    c.v.disclosures
-        .iter()
-        .filter(|d| c.scope.contains_at(d.at))
-        .collect()
+    c.scope.within(&c.v.disclosures, |d| d.at)
 }
 
 pub(crate) fn export_json(c: &ExportCtx<'_>) -> Vec<(&'static str, serde_json::Value)> {

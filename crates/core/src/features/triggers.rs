@@ -113,10 +113,7 @@ pub(crate) fn read_reassurance(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<
 }
 
 fn in_period<'a>(c: &ExportCtx<'a>) -> Vec<&'a Trigger> {
-    c.v.triggers
-        .iter()
-        .filter(|t| c.scope.contains_at(t.at))
-        .collect()
+    c.scope.within(&c.v.triggers, |t| t.at)
 }
 
 pub(crate) fn export_json(c: &ExportCtx<'_>) -> Vec<(&'static str, serde_json::Value)> {

@@ -171,10 +171,7 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
 }
 
 fn in_period<'a>(c: &ExportCtx<'a>) -> Vec<&'a Win> {
-    c.v.wins
-        .iter()
-        .filter(|w| c.scope.contains_at(w.at))
-        .collect()
+    c.scope.within(&c.v.wins, |w| w.at)
 }
 
 pub(crate) fn export_json(c: &ExportCtx<'_>) -> Vec<(&'static str, serde_json::Value)> {
