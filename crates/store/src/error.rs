@@ -92,6 +92,42 @@ pub enum StoreError {
         source: Box<redb::Error>,
     },
 
+    /// A passphrase is set and the store is not unlocked.
+    #[error(
+        "{} is locked with a passphrase. Unlock it first (the CLI reads the passphrase from \
+         --passphrase-file or KINTSUGI_PASSPHRASE_FILE); nothing was changed.",
+        path.display()
+    )]
+    Locked { path: PathBuf },
+
+    /// The passphrase given does not unlock the store.
+    #[error("That passphrase does not unlock {}. Nothing was changed.", path.display())]
+    WrongPassphrase { path: PathBuf },
+
+    /// A stored value does not decrypt: it was altered, moved to another key, or damaged.
+    #[error(
+        "{} is damaged: the value of `{key}` in the `{table}` table does not decrypt (it was \
+         altered or moved outside Kintsugi). Nothing was changed: Kintsugi left the file as it \
+         was. Keep a copy of it before trying anything else.",
+        path.display()
+    )]
+    Damaged {
+        path: PathBuf,
+        table: &'static str,
+        key: String,
+    },
+
+    /// Setting a passphrase on a store that already has one.
+    #[error(
+        "{} already has a passphrase; change or remove it instead. Nothing was changed.",
+        path.display()
+    )]
+    PassphraseAlreadySet { path: PathBuf },
+
+    /// Changing or removing the passphrase of a store that has none.
+    #[error("{} has no passphrase. Nothing was changed.", path.display())]
+    NoPassphrase { path: PathBuf },
+
     /// Neither `--data-dir`, `KINTSUGI_DATA_DIR` nor the system gives a data directory.
     #[error(
         "No data directory: the system reports no home directory. Pass --data-dir or set \

@@ -6,8 +6,13 @@ use redb::{ReadTransaction, TableDefinition, TableError, WriteTransaction};
 
 use crate::StoreError;
 
-/// Layout version this build writes and reads. Bump it only with a migration and a LAYOUT.md entry.
-pub const LAYOUT_VERSION: u32 = 1;
+/// Highest layout version this build reads. Bump it only with a migration and a LAYOUT.md entry.
+pub const LAYOUT_VERSION: u32 = ENCRYPTED_LAYOUT;
+/// Layout of a store without a passphrase: plain values, as every earlier version wrote.
+pub(crate) const PLAIN_LAYOUT: u32 = 1;
+/// Layout of a store with a passphrase: the same tables, every value sealed, plus `crypt`. An older
+/// Kintsugi therefore refuses an encrypted store as a future layout instead of misreading it.
+pub(crate) const ENCRYPTED_LAYOUT: u32 = 2;
 
 /// Value of `meta["format"]`: tells our file apart from any other application's redb file.
 pub(crate) const FORMAT_MARKER: &[u8] = b"kintsugi-store";
@@ -28,6 +33,11 @@ pub(crate) const CHUNKS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::
 pub(crate) const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings");
 /// Peer endpoint id -> caller-owned record bytes.
 pub(crate) const PEERS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("peers");
+/// Encryption parameters of layout 2 (plain bytes): `kdf`, `salt`, `data_key`. Absent in layout 1.
+pub(crate) const CRYPT: TableDefinition<&str, &[u8]> = TableDefinition::new("crypt");
+pub(crate) const CRYPT_KDF: &str = "kdf";
+pub(crate) const CRYPT_SALT: &str = "salt";
+pub(crate) const CRYPT_DATA_KEY: &str = "data_key";
 /// (peer endpoint id, DocKey name) -> encoded automerge sync state.
 pub(crate) const SYNC_STATES: TableDefinition<(&[u8; 32], &str), &[u8]> =
     TableDefinition::new("sync_states");
@@ -65,7 +75,7 @@ pub(crate) fn initialise(txn: &WriteTransaction) -> Result<(), redb::Error> {
     let created_at = chrono::Utc::now().to_rfc3339();
     let mut meta = txn.open_table(META)?;
     meta.insert(META_FORMAT, FORMAT_MARKER)?;
-    meta.insert(META_LAYOUT_VERSION, LAYOUT_VERSION.to_le_bytes().as_slice())?;
+    meta.insert(META_LAYOUT_VERSION, PLAIN_LAYOUT.to_le_bytes().as_slice())?;
     meta.insert(META_CREATED_AT, created_at.as_bytes())?;
     // Created up front so that readers never meet a missing table in a file of this layout.
     txn.open_table(SNAPSHOTS)?;
@@ -76,8 +86,9 @@ pub(crate) fn initialise(txn: &WriteTransaction) -> Result<(), redb::Error> {
     Ok(())
 }
 
-/// Refuses a file that lacks our marker (NotAStore) or has a newer layout (FutureLayout).
-pub(crate) fn check_meta(txn: &ReadTransaction, path: &Path) -> Result<(), StoreError> {
+/// Refuses a file that lacks our marker (NotAStore) or has a newer layout (FutureLayout); returns
+/// the file's layout version.
+pub(crate) fn check_meta(txn: &ReadTransaction, path: &Path) -> Result<u32, StoreError> {
     let meta = match txn.open_table(META) {
         Ok(table) => table,
         Err(TableError::TableDoesNotExist(_)) => {
@@ -141,18 +152,18 @@ pub(crate) fn check_meta(txn: &ReadTransaction, path: &Path) -> Result<(), Store
             supported: LAYOUT_VERSION,
         });
     }
-    if version < LAYOUT_VERSION {
+    if version < PLAIN_LAYOUT {
         // No Kintsugi ever wrote a layout below 1; there is nothing to migrate from.
         return Err(StoreError::not_a_store(
             path,
             format!("its layout version {version} was never written by Kintsugi"),
         ));
     }
-    Ok(())
+    Ok(version)
 }
 
 /// Opens `db` for reading and checks its meta rows.
-pub(crate) fn check_db(db: &impl redb::ReadableDatabase, path: &Path) -> Result<(), StoreError> {
+pub(crate) fn check_db(db: &impl redb::ReadableDatabase, path: &Path) -> Result<u32, StoreError> {
     let txn = db.begin_read().map_err(|e| StoreError::redb(path, e))?;
     check_meta(&txn, path)
 }

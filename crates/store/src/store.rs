@@ -1,5 +1,6 @@
 //! The `Store`: opening `kintsugi.redb` safely, and every read and write the app makes.
 
+use std::borrow::Cow;
 use std::fs;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
@@ -9,11 +10,16 @@ use std::sync::{PoisonError, RwLock};
 
 use redb::{
     Database, DatabaseError, Durability, ReadTransaction, ReadableDatabase as _,
-    ReadableTable as _, WriteTransaction,
+    ReadableTable as _, TableError, WriteTransaction,
 };
+use secrecy::SecretString;
 
 use crate::StoreError;
-use crate::layout::{self, CHUNKS, DocKey, PEERS, SETTINGS, SNAPSHOTS, SYNC_STATES};
+use crate::crypt::{self, KdfParams, Key};
+use crate::layout::{
+    self, CHUNKS, CRYPT, CRYPT_DATA_KEY, CRYPT_KDF, CRYPT_SALT, DocKey, ENCRYPTED_LAYOUT, META,
+    META_LAYOUT_VERSION, PEERS, PLAIN_LAYOUT, SETTINGS, SNAPSHOTS, SYNC_STATES,
+};
 
 /// File name of the database inside the data directory.
 pub const FILE_NAME: &str = "kintsugi.redb";
@@ -34,6 +40,16 @@ pub struct DocStats {
     pub chunk_bytes: u64,
 }
 
+/// Whether values are encrypted, and whether the data key is in memory.
+enum KeyState {
+    /// No passphrase: values are stored as they are (layout 1).
+    Plain,
+    /// A passphrase is set and the data key is not in memory: every read and write is refused.
+    Locked,
+    /// A passphrase is set and the data key is in memory (wiped when dropped).
+    Unlocked(Key),
+}
+
 /// The open Kintsugi database. Holds redb's exclusive lock on the file until dropped.
 ///
 /// Every method runs in its own transaction; every write commits with `Durability::Immediate`
@@ -42,6 +58,9 @@ pub struct DocStats {
 /// After a write fails at the I/O level (disk full, I/O error), redb refuses every further write
 /// until the file is reopened. The store reopens it itself at the next call, so the caller just
 /// retries once space is free; until that reopen succeeds, calls return its error.
+///
+/// With a passphrase set (LAYOUT.md, "Encryption") the store opens locked: every read and write
+/// returns [`StoreError::Locked`] until [`Store::unlock`].
 pub struct Store {
     data_dir: PathBuf,
     path: PathBuf,
@@ -49,6 +68,9 @@ pub struct Store {
     db: RwLock<Option<Database>>,
     /// Set by an I/O-level failure: the next call reopens the database first.
     reopen: AtomicBool,
+    /// Held (read) for the whole of every read and write, so a value is never sealed or opened
+    /// under a state that changes meanwhile; taken before `db`.
+    key: RwLock<KeyState>,
 }
 
 impl std::fmt::Debug for Store {
@@ -66,20 +88,125 @@ enum Probe {
     NeedsRepair,
 }
 
+/// An error inside a transaction: the engine's, or one of ours (a value that does not decrypt).
+enum Fail {
+    Redb(redb::Error),
+    Store(StoreError),
+}
+
+impl From<StoreError> for Fail {
+    fn from(err: StoreError) -> Self {
+        Fail::Store(err)
+    }
+}
+
+macro_rules! fail_from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Fail {
+            fn from(err: $t) -> Self {
+                Fail::Redb(err.into())
+            }
+        }
+    )*};
+}
+fail_from_redb!(
+    redb::Error,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    redb::TransactionError,
+    redb::SetDurabilityError
+);
+
+/// Seals and opens values for one call: a borrowed data key, or none for a plain store.
+struct Sealer<'a> {
+    key: Option<&'a Key>,
+    path: &'a Path,
+}
+
+impl Sealer<'_> {
+    /// The bytes to store for `value` at (`table`, `key`).
+    fn seal<'v>(&self, table: &str, key: &[u8], value: &'v [u8]) -> Result<Cow<'v, [u8]>, Fail> {
+        match self.key {
+            None => Ok(Cow::Borrowed(value)),
+            Some(data_key) => crypt::seal_raw(data_key, &crypt::value_aad(table, key), value)
+                .map(Cow::Owned)
+                .ok_or_else(|| {
+                    Fail::Redb(redb::Error::Corrupted(format!(
+                        "a value for {table} of {} bytes is too large to encrypt",
+                        value.len()
+                    )))
+                }),
+        }
+    }
+
+    /// The value stored at (`table`, `key`); a sealed value that does not open is `Damaged`.
+    fn open(
+        &self,
+        table: &'static str,
+        key: &[u8],
+        describe: impl FnOnce() -> String,
+        stored: &[u8],
+    ) -> Result<Vec<u8>, StoreError> {
+        match self.key {
+            None => Ok(stored.to_vec()),
+            Some(data_key) => crypt::open_raw(data_key, &crypt::value_aad(table, key), stored)
+                .ok_or_else(|| StoreError::Damaged {
+                    path: self.path.to_path_buf(),
+                    table,
+                    key: describe(),
+                }),
+        }
+    }
+}
+
+/// The bytes a value's AAD binds it to, per table (LAYOUT.md, "Encryption").
+fn chunk_key(doc: &str, seq: u64) -> Vec<u8> {
+    let mut out = doc.as_bytes().to_vec();
+    out.push(0);
+    out.extend_from_slice(&seq.to_le_bytes());
+    out
+}
+
+fn sync_key(peer: &[u8; 32], doc: &str) -> Vec<u8> {
+    let mut out = peer.to_vec();
+    out.extend_from_slice(doc.as_bytes());
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Progress of turning encryption on or off: values rewritten so far, out of `total`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Progress {
+    pub done: u64,
+    pub total: u64,
+}
+
 impl Store {
     /// Opens (creating if absent) `<data_dir>/kintsugi.redb`. Creates the directory.
     ///
     /// An existing file is first inspected read-only; a file that is not ours (not redb, empty,
     /// no or another format marker) or has a newer layout is refused without a single byte
     /// written to it. Every page's checksum is verified before use. See LAYOUT.md.
+    ///
+    /// A store with a passphrase opens locked ([`Store::is_locked`]).
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
         let path = data_dir.join(FILE_NAME);
-        let db = open_database(data_dir, &path)?;
+        let (db, version) = open_database(data_dir, &path)?;
+        let state = if version == ENCRYPTED_LAYOUT {
+            KeyState::Locked
+        } else {
+            KeyState::Plain
+        };
         Ok(Store {
             data_dir: data_dir.to_path_buf(),
             path,
             db: RwLock::new(Some(db)),
             reopen: AtomicBool::new(false),
+            key: RwLock::new(state),
         })
     }
 
@@ -96,19 +223,184 @@ impl Store {
         }
     }
 
+    /// True when a passphrase is set (whether or not the store is unlocked now).
+    pub fn is_encrypted(&self) -> bool {
+        !matches!(*self.key_state(), KeyState::Plain)
+    }
+
+    /// True when a passphrase is set and the store is not unlocked: every read and write is
+    /// refused with [`StoreError::Locked`].
+    pub fn is_locked(&self) -> bool {
+        matches!(*self.key_state(), KeyState::Locked)
+    }
+
+    /// Unlocks a store with a passphrase: derives the key (Argon2id with the parameters the file
+    /// records; about as long as LAYOUT.md says) and unwraps the data key. A wrong passphrase is
+    /// [`StoreError::WrongPassphrase`] and changes nothing; there is no lock-out. Unlocking a
+    /// store without a passphrase, or one already unlocked, does nothing.
+    pub fn unlock(&self, passphrase: &SecretString) -> Result<(), StoreError> {
+        if !self.is_locked() {
+            return Ok(());
+        }
+        let data_key = self.unwrap_data_key(passphrase)?;
+        let mut state = self.key_state_mut();
+        if matches!(*state, KeyState::Locked) {
+            *state = KeyState::Unlocked(data_key);
+        }
+        Ok(())
+    }
+
+    /// Wipes the data key from memory; the store stays open, refusing reads and writes until
+    /// [`Store::unlock`]. Does nothing without a passphrase.
+    pub fn lock(&self) {
+        let mut state = self.key_state_mut();
+        if matches!(*state, KeyState::Unlocked(_)) {
+            // Dropping the old state zeroizes the key.
+            *state = KeyState::Locked;
+        }
+    }
+
+    /// Sets a passphrase on a store that has none: in ONE write transaction, every value is
+    /// encrypted under a new random data key, the key wrapped under `passphrase` is written to
+    /// `crypt` and the layout becomes 2. A crash leaves the plain store or the encrypted one.
+    /// `progress` is called after each value. The store is unlocked afterwards.
+    pub fn set_passphrase(
+        &self,
+        passphrase: &SecretString,
+        params: KdfParams,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<(), StoreError> {
+        let mut state = self.key_state_mut();
+        if !matches!(*state, KeyState::Plain) {
+            return Err(StoreError::PassphraseAlreadySet {
+                path: self.path.clone(),
+            });
+        }
+        let data_key = crypt::random_key();
+        let crypt_rows = self.wrap_rows(passphrase, params, &data_key)?;
+        let sealer = Sealer {
+            key: Some(&data_key),
+            path: &self.path,
+        };
+        let plain = Sealer {
+            key: None,
+            path: &self.path,
+        };
+        self.with_db(|db| {
+            let mut txn = db.begin_write()?;
+            txn.set_durability(Durability::Immediate)?;
+            rewrite_all(&txn, &plain, &sealer, progress)?;
+            let mut crypt_table = txn.open_table(CRYPT)?;
+            for (name, value) in &crypt_rows {
+                crypt_table.insert(*name, value.as_slice())?;
+            }
+            drop(crypt_table);
+            txn.open_table(META)?.insert(
+                META_LAYOUT_VERSION,
+                ENCRYPTED_LAYOUT.to_le_bytes().as_slice(),
+            )?;
+            txn.commit()?;
+            Ok(())
+        })?;
+        *state = KeyState::Unlocked(data_key);
+        Ok(())
+    }
+
+    /// Changes the passphrase of an unlocked store: only the wrapped data key (with a new salt
+    /// and `params`) is rewritten, in one small transaction; the values are untouched.
+    pub fn change_passphrase(
+        &self,
+        passphrase: &SecretString,
+        params: KdfParams,
+    ) -> Result<(), StoreError> {
+        let state = self.key_state_mut();
+        let data_key = match &*state {
+            KeyState::Unlocked(key) => key,
+            KeyState::Locked => return Err(self.locked()),
+            KeyState::Plain => {
+                return Err(StoreError::NoPassphrase {
+                    path: self.path.clone(),
+                });
+            }
+        };
+        let crypt_rows = self.wrap_rows(passphrase, params, data_key)?;
+        self.with_db(|db| {
+            let mut txn = db.begin_write()?;
+            txn.set_durability(Durability::Immediate)?;
+            let mut crypt_table = txn.open_table(CRYPT)?;
+            for (name, value) in &crypt_rows {
+                crypt_table.insert(*name, value.as_slice())?;
+            }
+            drop(crypt_table);
+            txn.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Removes the passphrase of an unlocked store: in ONE write transaction every value is
+    /// decrypted, `crypt` is deleted and the layout goes back to 1. A value that does not decrypt
+    /// aborts the whole change ([`StoreError::Damaged`]) and nothing is written.
+    pub fn remove_passphrase(&self, progress: &mut dyn FnMut(Progress)) -> Result<(), StoreError> {
+        let mut state = self.key_state_mut();
+        let data_key = match &*state {
+            KeyState::Unlocked(key) => key,
+            KeyState::Locked => return Err(self.locked()),
+            KeyState::Plain => {
+                return Err(StoreError::NoPassphrase {
+                    path: self.path.clone(),
+                });
+            }
+        };
+        let sealed = Sealer {
+            key: Some(data_key),
+            path: &self.path,
+        };
+        let plain = Sealer {
+            key: None,
+            path: &self.path,
+        };
+        self.with_db(|db| {
+            let mut txn = db.begin_write()?;
+            txn.set_durability(Durability::Immediate)?;
+            rewrite_all(&txn, &sealed, &plain, progress)?;
+            txn.delete_table(CRYPT)?;
+            txn.open_table(META)?
+                .insert(META_LAYOUT_VERSION, PLAIN_LAYOUT.to_le_bytes().as_slice())?;
+            txn.commit()?;
+            Ok(())
+        })?;
+        *state = KeyState::Plain;
+        Ok(())
+    }
+
     /// Snapshot bytes followed by every change chunk, joined into ONE Vec (so the caller does a
     /// single automerge load; loading chunks one by one is 15x slower). None if the doc was never
     /// written.
     pub fn load_doc(&self, key: DocKey) -> Result<Option<Vec<u8>>, StoreError> {
-        self.read(|txn| {
+        self.read(|txn, sealer| {
             let snapshots = txn.open_table(SNAPSHOTS)?;
             let chunks = txn.open_table(CHUNKS)?;
             let snapshot = snapshots.get(key.name())?;
             let mut found = snapshot.is_some();
-            let mut out = snapshot.map(|s| s.value().to_vec()).unwrap_or_default();
+            let mut out = match snapshot {
+                Some(s) => sealer.open(
+                    "snapshots",
+                    key.name().as_bytes(),
+                    || key.name().to_string(),
+                    s.value(),
+                )?,
+                None => Vec::new(),
+            };
             for entry in chunks.range(chunk_range(key))? {
-                let (_, chunk) = entry?;
-                out.extend_from_slice(chunk.value());
+                let (k, chunk) = entry?;
+                let seq = k.value().1;
+                let value = sealer.open(
+                    "chunks",
+                    &chunk_key(key.name(), seq),
+                    || format!("{} #{seq}", key.name()),
+                    chunk.value(),
+                )?;
+                out.extend_from_slice(&value);
                 found = true;
             }
             Ok(found.then_some(out))
@@ -125,7 +417,7 @@ impl Store {
         if bytes.is_empty() {
             return Ok(());
         }
-        self.write(|txn| {
+        self.write(|txn, sealer| {
             let mut chunks = txn.open_table(CHUNKS)?;
             let next = match chunks.range(chunk_range(key))?.next_back() {
                 Some(entry) => {
@@ -136,7 +428,8 @@ impl Store {
                 }
                 None => 0,
             };
-            chunks.insert((key.name(), next), bytes)?;
+            let value = sealer.seal("chunks", &chunk_key(key.name(), next), bytes)?;
+            chunks.insert((key.name(), next), value.as_ref())?;
             Ok(())
         })
     }
@@ -148,18 +441,20 @@ impl Store {
     /// of the document all those chunks came from), so the caller must not append to this
     /// document between taking the snapshot and this call: the chunks are removed blindly.
     pub fn compact(&self, key: DocKey, snapshot: &[u8]) -> Result<(), StoreError> {
-        self.write(|txn| {
+        self.write(|txn, sealer| {
+            let value = sealer.seal("snapshots", key.name().as_bytes(), snapshot)?;
             let mut snapshots = txn.open_table(SNAPSHOTS)?;
             let mut chunks = txn.open_table(CHUNKS)?;
-            snapshots.insert(key.name(), snapshot)?;
+            snapshots.insert(key.name(), value.as_ref())?;
             chunks.retain_in(chunk_range(key), |_, _| false)?;
             Ok(())
         })
     }
 
-    /// Sizes of the snapshot and chunks of one document.
+    /// Sizes of the snapshot and chunks of one document (as stored: with a passphrase, each
+    /// value is 41 bytes longer than its plaintext).
     pub fn doc_stats(&self, key: DocKey) -> Result<DocStats, StoreError> {
-        self.read(|txn| {
+        self.read(|txn, _| {
             let snapshots = txn.open_table(SNAPSHOTS)?;
             let chunks = txn.open_table(CHUNKS)?;
             let mut stats = DocStats {
@@ -190,23 +485,32 @@ impl Store {
     /// Small per-device key/value settings (actor id, device secret key, relay url, partner's
     /// display name...).
     pub fn get_setting(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.read(|txn| {
+        self.read(|txn, sealer| {
             let settings = txn.open_table(SETTINGS)?;
-            Ok(settings.get(name)?.map(|v| v.value().to_vec()))
+            match settings.get(name)? {
+                Some(v) => Ok(Some(sealer.open(
+                    "settings",
+                    name.as_bytes(),
+                    || name.to_string(),
+                    v.value(),
+                )?)),
+                None => Ok(None),
+            }
         })
     }
 
     /// Stores a setting durably, replacing any previous value.
     pub fn put_setting(&self, name: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.write(|txn| {
-            txn.open_table(SETTINGS)?.insert(name, value)?;
+        self.write(|txn, sealer| {
+            let value = sealer.seal("settings", name.as_bytes(), value)?;
+            txn.open_table(SETTINGS)?.insert(name, value.as_ref())?;
             Ok(())
         })
     }
 
     /// Removes a setting; removing an absent one is not an error.
     pub fn delete_setting(&self, name: &str) -> Result<(), StoreError> {
-        self.write(|txn| {
+        self.write(|txn, _| {
             txn.open_table(SETTINGS)?.remove(name)?;
             Ok(())
         })
@@ -215,8 +519,9 @@ impl Store {
     /// Paired devices (for the sync issue): key = 32-byte endpoint id, value = serialized record
     /// bytes owned by the caller. Replaces any previous record of that peer.
     pub fn put_peer(&self, id: &[u8; 32], record: &[u8]) -> Result<(), StoreError> {
-        self.write(|txn| {
-            txn.open_table(PEERS)?.insert(id, record)?;
+        self.write(|txn, sealer| {
+            let value = sealer.seal("peers", id, record)?;
+            txn.open_table(PEERS)?.insert(id, value.as_ref())?;
             Ok(())
         })
     }
@@ -224,7 +529,7 @@ impl Store {
     /// Forgets a peer and, in the same transaction, its sync states (they would only make a later
     /// re-pairing skip changes the peer no longer has). Returns whether the peer was known.
     pub fn remove_peer(&self, id: &[u8; 32]) -> Result<bool, StoreError> {
-        self.write(|txn| {
+        self.write(|txn, _| {
             let existed = txn.open_table(PEERS)?.remove(id)?.is_some();
             txn.open_table(SYNC_STATES)?
                 .retain(|(peer, _doc), _| peer != id)?;
@@ -238,15 +543,16 @@ impl Store {
         reason = "the pair is the agreed API; an alias would hide that the id is plain bytes"
     )]
     pub fn peers(&self) -> Result<Vec<([u8; 32], Vec<u8>)>, StoreError> {
-        self.read(|txn| {
+        self.read(|txn, sealer| {
             let peers = txn.open_table(PEERS)?;
-            peers
-                .iter()?
-                .map(|entry| {
-                    let (id, record) = entry?;
-                    Ok((*id.value(), record.value().to_vec()))
-                })
-                .collect()
+            let mut out = Vec::new();
+            for entry in peers.iter()? {
+                let (id, record) = entry?;
+                let id = *id.value();
+                let record = sealer.open("peers", &id, || hex(&id), record.value())?;
+                out.push((id, record));
+            }
+            Ok(out)
         })
     }
 
@@ -257,28 +563,132 @@ impl Store {
         key: DocKey,
         state: &[u8],
     ) -> Result<(), StoreError> {
-        self.write(|txn| {
+        self.write(|txn, sealer| {
+            let value = sealer.seal("sync_states", &sync_key(peer, key.name()), state)?;
             txn.open_table(SYNC_STATES)?
-                .insert((peer, key.name()), state)?;
+                .insert((peer, key.name()), value.as_ref())?;
             Ok(())
         })
     }
 
     /// The sync state last stored for (peer, doc), if any.
     pub fn sync_state(&self, peer: &[u8; 32], key: DocKey) -> Result<Option<Vec<u8>>, StoreError> {
-        self.read(|txn| {
+        self.read(|txn, sealer| {
             let states = txn.open_table(SYNC_STATES)?;
-            Ok(states.get((peer, key.name()))?.map(|v| v.value().to_vec()))
+            match states.get((peer, key.name()))? {
+                Some(v) => Ok(Some(sealer.open(
+                    "sync_states",
+                    &sync_key(peer, key.name()),
+                    || format!("{}/{}", hex(peer), key.name()),
+                    v.value(),
+                )?)),
+                None => Ok(None),
+            }
         })
+    }
+
+    fn key_state(&self) -> std::sync::RwLockReadGuard<'_, KeyState> {
+        self.key.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn key_state_mut(&self) -> std::sync::RwLockWriteGuard<'_, KeyState> {
+        self.key.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn locked(&self) -> StoreError {
+        StoreError::Locked {
+            path: self.path.clone(),
+        }
+    }
+
+    /// Derives a key from `passphrase` under a new salt and wraps `data_key`: the three `crypt`
+    /// rows to write.
+    fn wrap_rows(
+        &self,
+        passphrase: &SecretString,
+        params: KdfParams,
+        data_key: &Key,
+    ) -> Result<[(&'static str, Vec<u8>); 3], StoreError> {
+        let kdf = params.encode();
+        let salt = crypt::random_salt();
+        let bad_params = || StoreError::Damaged {
+            path: self.path.clone(),
+            table: "crypt",
+            key: format!("{CRYPT_KDF} (Argon2 refused the parameters {kdf})"),
+        };
+        let kek = crypt::derive(passphrase, &salt, params).ok_or_else(bad_params)?;
+        let wrapped = crypt::wrap(&kek, data_key, &kdf, &salt).ok_or_else(bad_params)?;
+        Ok([
+            (CRYPT_KDF, kdf.clone().into_bytes()),
+            (CRYPT_SALT, salt.to_vec()),
+            (CRYPT_DATA_KEY, wrapped),
+        ])
+    }
+
+    /// Reads `crypt` and unwraps the data key with `passphrase`.
+    fn unwrap_data_key(&self, passphrase: &SecretString) -> Result<Key, StoreError> {
+        let rows = self.with_db(|db| {
+            let txn = db.begin_read()?;
+            let table = match txn.open_table(CRYPT) {
+                Ok(table) => table,
+                Err(TableError::TableDoesNotExist(_)) => return Ok(None),
+                Err(err) => return Err(err.into()),
+            };
+            let get = |name: &str| -> Result<Option<Vec<u8>>, Fail> {
+                Ok(table.get(name)?.map(|v| v.value().to_vec()))
+            };
+            Ok(Some((
+                get(CRYPT_KDF)?,
+                get(CRYPT_SALT)?,
+                get(CRYPT_DATA_KEY)?,
+            )))
+        })?;
+        let damaged = |key: &str| StoreError::Damaged {
+            path: self.path.clone(),
+            table: "crypt",
+            key: key.to_string(),
+        };
+        let Some((kdf, salt, wrapped)) = rows else {
+            return Err(damaged("(the table is missing)"));
+        };
+        let kdf_text = kdf.ok_or_else(|| damaged(CRYPT_KDF))?;
+        let params = KdfParams::decode(&kdf_text).ok_or_else(|| damaged(CRYPT_KDF))?;
+        let salt = salt
+            .filter(|s| s.len() == crypt::SALT_LEN)
+            .ok_or_else(|| damaged(CRYPT_SALT))?;
+        let wrapped = wrapped.ok_or_else(|| damaged(CRYPT_DATA_KEY))?;
+        let kek = crypt::derive(passphrase, &salt, params).ok_or_else(|| damaged(CRYPT_KDF))?;
+        // `decode` accepted the text, so it is UTF-8 and equal to what `encode` made.
+        let kdf_text = String::from_utf8_lossy(&kdf_text);
+        crypt::unwrap(&kek, &wrapped, &kdf_text, &salt).ok_or_else(|| StoreError::WrongPassphrase {
+            path: self.path.clone(),
+        })
+    }
+
+    /// The sealer for the current state, or `Locked`.
+    fn sealer<'a>(&'a self, state: &'a KeyState) -> Result<Sealer<'a>, StoreError> {
+        match state {
+            KeyState::Plain => Ok(Sealer {
+                key: None,
+                path: &self.path,
+            }),
+            KeyState::Locked => Err(self.locked()),
+            KeyState::Unlocked(key) => Ok(Sealer {
+                key: Some(key),
+                path: &self.path,
+            }),
+        }
     }
 
     fn read<T>(
         &self,
-        f: impl FnOnce(&ReadTransaction) -> Result<T, redb::Error>,
+        f: impl FnOnce(&ReadTransaction, &Sealer<'_>) -> Result<T, Fail>,
     ) -> Result<T, StoreError> {
+        let state = self.key_state();
+        let sealer = self.sealer(&state)?;
         self.with_db(|db| {
             let txn = db.begin_read()?;
-            f(&txn)
+            f(&txn, &sealer)
         })
     }
 
@@ -286,23 +696,22 @@ impl Store {
     /// `f` drops the transaction, which aborts it, so a failed call changes nothing.
     fn write<T>(
         &self,
-        f: impl FnOnce(&WriteTransaction) -> Result<T, redb::Error>,
+        f: impl FnOnce(&WriteTransaction, &Sealer<'_>) -> Result<T, Fail>,
     ) -> Result<T, StoreError> {
+        let state = self.key_state();
+        let sealer = self.sealer(&state)?;
         self.with_db(|db| {
             let mut txn = db.begin_write()?;
             // Immediate is redb's default; set it anyway because "saved" in the UI depends on it.
             txn.set_durability(Durability::Immediate)?;
-            let out = f(&txn)?;
+            let out = f(&txn, &sealer)?;
             txn.commit()?;
             Ok(out)
         })
     }
 
     /// Runs `f` on the database, reopening it first if an earlier call failed at the I/O level.
-    fn with_db<T>(
-        &self,
-        f: impl FnOnce(&Database) -> Result<T, redb::Error>,
-    ) -> Result<T, StoreError> {
+    fn with_db<T>(&self, f: impl FnOnce(&Database) -> Result<T, Fail>) -> Result<T, StoreError> {
         if self.reopen.load(Ordering::Acquire) {
             self.reopen_database()?;
         }
@@ -314,7 +723,10 @@ impl Store {
                 path: self.path.clone(),
             });
         };
-        let result = f(db).map_err(|e| StoreError::redb(&self.path, e));
+        let result = f(db).map_err(|e| match e {
+            Fail::Redb(e) => StoreError::redb(&self.path, e),
+            Fail::Store(e) => e,
+        });
         if let Err(
             StoreError::DiskFull { .. }
             | StoreError::Io { .. }
@@ -340,16 +752,112 @@ impl Store {
                 tracing::debug!(error = %err, "closing the failed database");
             }
         }
-        *guard = Some(open_database(&self.data_dir, &self.path)?);
+        *guard = Some(open_database(&self.data_dir, &self.path)?.0);
         self.reopen.store(false, Ordering::Release);
         tracing::info!(path = %self.path.display(), "reopened the store after a failed write");
         Ok(())
     }
 }
 
+/// Rewrites every value of every table from `from` (opened) to `to` (sealed), inside `txn`.
+fn rewrite_all(
+    txn: &WriteTransaction,
+    from: &Sealer<'_>,
+    to: &Sealer<'_>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(), Fail> {
+    let snapshots: Vec<(String, Vec<u8>)> =
+        collect(&txn.open_table(SNAPSHOTS)?, |k| k.to_string())?;
+    let chunks: Vec<((String, u64), Vec<u8>)> =
+        collect(&txn.open_table(CHUNKS)?, |(d, s)| (d.to_string(), s))?;
+    let settings: Vec<(String, Vec<u8>)> = collect(&txn.open_table(SETTINGS)?, |k| k.to_string())?;
+    let peers: Vec<([u8; 32], Vec<u8>)> = collect(&txn.open_table(PEERS)?, |k| *k)?;
+    let states: Vec<(SyncKey, Vec<u8>)> =
+        collect(&txn.open_table(SYNC_STATES)?, |(p, d)| (*p, d.to_string()))?;
+    let total =
+        (snapshots.len() + chunks.len() + settings.len() + peers.len() + states.len()) as u64;
+    let mut done = 0;
+    let mut step = |progress: &mut dyn FnMut(Progress)| {
+        done += 1;
+        progress(Progress { done, total });
+    };
+    progress(Progress { done: 0, total });
+
+    let mut table = txn.open_table(SNAPSHOTS)?;
+    for (name, value) in &snapshots {
+        let plain = from.open("snapshots", name.as_bytes(), || name.clone(), value)?;
+        table.insert(
+            name.as_str(),
+            to.seal("snapshots", name.as_bytes(), &plain)?.as_ref(),
+        )?;
+        step(progress);
+    }
+    drop(table);
+    let mut table = txn.open_table(CHUNKS)?;
+    for ((name, seq), value) in &chunks {
+        let key = chunk_key(name, *seq);
+        let plain = from.open("chunks", &key, || format!("{name} #{seq}"), value)?;
+        table.insert(
+            (name.as_str(), *seq),
+            to.seal("chunks", &key, &plain)?.as_ref(),
+        )?;
+        step(progress);
+    }
+    drop(table);
+    let mut table = txn.open_table(SETTINGS)?;
+    for (name, value) in &settings {
+        let plain = from.open("settings", name.as_bytes(), || name.clone(), value)?;
+        table.insert(
+            name.as_str(),
+            to.seal("settings", name.as_bytes(), &plain)?.as_ref(),
+        )?;
+        step(progress);
+    }
+    drop(table);
+    let mut table = txn.open_table(PEERS)?;
+    for (id, value) in &peers {
+        let plain = from.open("peers", id, || hex(id), value)?;
+        table.insert(id, to.seal("peers", id, &plain)?.as_ref())?;
+        step(progress);
+    }
+    drop(table);
+    let mut table = txn.open_table(SYNC_STATES)?;
+    for ((peer, name), value) in &states {
+        let key = sync_key(peer, name);
+        let plain = from.open(
+            "sync_states",
+            &key,
+            || format!("{}/{name}", hex(peer)),
+            value,
+        )?;
+        table.insert(
+            (peer, name.as_str()),
+            to.seal("sync_states", &key, &plain)?.as_ref(),
+        )?;
+        step(progress);
+    }
+    Ok(())
+}
+
+/// A sync state's key, owned: (peer endpoint id, document name).
+type SyncKey = ([u8; 32], String);
+
+/// Every (key, value) of a table, keys turned owned by `own`.
+fn collect<K: redb::Key + 'static, O>(
+    table: &impl redb::ReadableTable<K, &'static [u8]>,
+    own: impl Fn(K::SelfType<'_>) -> O,
+) -> Result<Vec<(O, Vec<u8>)>, Fail> {
+    let mut out = Vec::new();
+    for entry in table.iter()? {
+        let (k, v) = entry?;
+        out.push((own(k.value()), v.value().to_vec()));
+    }
+    Ok(out)
+}
+
 /// The open procedure of LAYOUT.md: create if absent, refuse what is not ours, then recover and
 /// verify.
-fn open_database(data_dir: &Path, path: &Path) -> Result<Database, StoreError> {
+fn open_database(data_dir: &Path, path: &Path) -> Result<(Database, u32), StoreError> {
     create_data_dir(data_dir)?;
     match fs::metadata(path) {
         Ok(meta) if !meta.is_file() => {
@@ -385,9 +893,9 @@ fn open_database(data_dir: &Path, path: &Path) -> Result<Database, StoreError> {
             .map_err(|e| open_error(path, e))
     })?;
     // The file could have been swapped between the probe and this open; check again.
-    layout::check_db(&db, path)?;
+    let version = layout::check_db(&db, path)?;
     remove_leftovers(data_dir);
-    Ok(db)
+    Ok((db, version))
 }
 
 /// Prefixes of the temporary files `create_new` and `probe_copy` make; a kill can leave them.

@@ -7,11 +7,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime};
 
-use kintsugi_store::{DocKey, FILE_NAME, LAYOUT_VERSION, Store, StoreError};
+use kintsugi_store::{DocKey, FILE_NAME, KdfParams, LAYOUT_VERSION, Store, StoreError};
+use secrecy::SecretString;
+
+/// The passphrase of the "passphrase" child.
+const PASSPHRASE: &str = "crash trial passphrase";
 
 /// Directory the child works in; the child does nothing without it.
 const DIR_ENV: &str = "KINTSUGI_STORE_CRASH_DIR";
-/// What the child does: "append", "compact", "create", "foreign" or "future".
+/// What the child does: "append", "compact", "create", "foreign", "future" or "passphrase".
 const MODE_ENV: &str = "KINTSUGI_STORE_CRASH_MODE";
 
 /// Record `n`: its number, then a filler whose length varies with `n`.
@@ -108,6 +112,27 @@ fn crash_child() {
             txn.commit().unwrap();
             say("saved 1".into());
             std::thread::sleep(Duration::from_secs(60));
+        }
+        // Turns encryption on and off in a loop over a store the parent filled.
+        "passphrase" => {
+            let store = Store::open(&dir).unwrap();
+            if store.is_locked() {
+                store.unlock(&SecretString::from(PASSPHRASE)).unwrap();
+            }
+            for n in 1..=100_000 {
+                if store.is_encrypted() {
+                    store.remove_passphrase(&mut |_| {}).unwrap();
+                } else {
+                    store
+                        .set_passphrase(
+                            &SecretString::from(PASSPHRASE),
+                            KdfParams::INSECURE_FOR_TESTS,
+                            &mut |_| {},
+                        )
+                        .unwrap();
+                }
+                say(format!("saved {n}"));
+            }
         }
         other => panic!("unknown child mode {other:?}"),
     }
@@ -319,4 +344,85 @@ fn a_crash_left_foreign_file_is_refused_without_being_repaired() {
 fn a_crash_left_future_layout_is_refused_without_being_repaired() {
     let err = refused_after_kill("future");
     assert!(matches!(err, StoreError::FutureLayout { .. }), "{err:?}");
+}
+
+/// Fills a store with records in every table; checks them with `check_filled`.
+fn fill_for_passphrase(dir: &Path) {
+    let store = Store::open(dir).unwrap();
+    for n in 1..=150 {
+        store.append_chunk(DocKey::Couple, &record(n)).unwrap();
+    }
+    store
+        .compact(DocKey::Private, &record(7).repeat(200))
+        .unwrap();
+    for n in 0..20u8 {
+        store
+            .put_setting(&format!("s{n}"), &record(u64::from(n)))
+            .unwrap();
+        store.put_peer(&[n; 32], &record(u64::from(n) + 1)).unwrap();
+        store
+            .put_sync_state(&[n; 32], DocKey::Couple, &record(u64::from(n) + 2))
+            .unwrap();
+    }
+}
+
+/// Every value `fill_for_passphrase` wrote reads back exactly: nothing half-encrypted.
+fn check_filled(store: &Store) {
+    let couple = store.load_doc(DocKey::Couple).unwrap().unwrap();
+    assert_eq!(parse_records(&couple), 150);
+    assert_eq!(
+        store.load_doc(DocKey::Private).unwrap().unwrap(),
+        record(7).repeat(200)
+    );
+    let peers = store.peers().unwrap();
+    assert_eq!(peers.len(), 20);
+    for n in 0..20u8 {
+        assert_eq!(
+            store.get_setting(&format!("s{n}")).unwrap().unwrap(),
+            record(u64::from(n))
+        );
+        assert_eq!(peers[usize::from(n)], ([n; 32], record(u64::from(n) + 1)));
+        assert_eq!(
+            store.sync_state(&[n; 32], DocKey::Couple).unwrap().unwrap(),
+            record(u64::from(n) + 2)
+        );
+    }
+}
+
+#[test]
+fn a_kill_while_setting_or_removing_the_passphrase_leaves_the_old_or_the_new_store() {
+    let mut rng = Rng::from_clock();
+    let (mut plain, mut encrypted) = (0, 0);
+    for trial in 0..10 {
+        let dir = tempfile::tempdir().unwrap();
+        fill_for_passphrase(dir.path());
+        // Odd trials start encrypted, so the kill lands in a removal as often as in a setting.
+        if trial % 2 == 1 {
+            let store = Store::open(dir.path()).unwrap();
+            store
+                .set_passphrase(
+                    &SecretString::from(PASSPHRASE),
+                    KdfParams::INSECURE_FOR_TESTS,
+                    &mut |_| {},
+                )
+                .unwrap();
+        }
+        let delay = Duration::from_micros(rng.below(20_000));
+        let killed = run_and_kill(dir.path(), "passphrase", rng.below(3), || {
+            std::thread::sleep(delay)
+        });
+        let store = Store::open(dir.path())
+            .unwrap_or_else(|e| panic!("trial {trial} after {} changes: {e}", killed.last_saved));
+        if store.is_encrypted() {
+            assert!(store.is_locked());
+            let err = store.load_doc(DocKey::Couple).unwrap_err();
+            assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
+            store.unlock(&SecretString::from(PASSPHRASE)).unwrap();
+            encrypted += 1;
+        } else {
+            plain += 1;
+        }
+        check_filled(&store);
+    }
+    eprintln!("after the kills: {plain} plain stores, {encrypted} encrypted ones");
 }
