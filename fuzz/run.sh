@@ -12,7 +12,7 @@ set -u
 cd "$(dirname "$0")"
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-"frame_decode session pairing_code pair_frame document"}
+targets=${*:-"frame_decode session pairing_code pair_frame document store_decrypt"}
 stats=../target/kintsugi-figures/fuzz-stats.txt
 mkdir -p ../target/kintsugi-figures
 touch "$stats"

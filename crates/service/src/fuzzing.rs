@@ -9,12 +9,13 @@ use kintsugi_sync::pairing::{Invite, Join, PairFrame, PairingCode, PairingKind};
 use kintsugi_sync::session::{DocAccess, DocName, Frame, FrameBuffer, Scope, Session};
 
 /// Names of the targets, as directories under `fuzz/corpus/`.
-pub const TARGETS: [&str; 5] = [
+pub const TARGETS: [&str; 6] = [
     "frame_decode",
     "session",
     "pairing_code",
     "pair_frame",
     "document",
+    "store_decrypt",
 ];
 
 /// Runs target `name` on `data`; false for an unknown name.
@@ -25,9 +26,16 @@ pub fn run(name: &str, data: &[u8]) -> bool {
         "pairing_code" => pairing_code(data),
         "pair_frame" => pair_frame(data),
         "document" => document(data),
+        "store_decrypt" => store_decrypt(data),
         _ => return false,
     }
     true
+}
+
+/// The store's decryption path: `kdf` parsing, opening sealed values and the wrapped data key
+/// (`kintsugi_store::fuzz_decrypt`).
+pub fn store_decrypt(data: &[u8]) {
+    kintsugi_store::fuzz_decrypt(data);
 }
 
 /// Sync frame and handshake decoding, whole and as a byte stream.

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use kintsugi_core::automerge::ActorId;
 use kintsugi_core::{Command, CoreError, DocKind, Model, PartnerId, Timestamp, View};
-use kintsugi_store::{DocKey, Store, StoreError};
+use kintsugi_store::{DocKey, SecretString, Store, StoreError};
 
 const SETTING_PARTNER: &str = "partner_id";
 
@@ -21,6 +21,15 @@ pub enum VaultError {
     },
     #[error("the device identity in {path} is damaged ({what}). Nothing was changed")]
     Identity { path: String, what: &'static str },
+    /// The data has a passphrase and none was given.
+    #[error(
+        "{path} is locked with a passphrase. Give it with --passphrase-file FILE or \
+         KINTSUGI_PASSPHRASE_FILE; nothing was changed"
+    )]
+    Locked { path: String },
+    /// The passphrase given does not unlock the data.
+    #[error("that passphrase does not unlock {path}. Nothing was changed")]
+    WrongPassphrase { path: String },
 }
 
 pub struct Vault {
@@ -41,9 +50,32 @@ fn key(kind: DocKind) -> DocKey {
 
 impl Vault {
     /// Opens the data directory, creating the store and this device's identity on first use.
+    /// Data with a passphrase is refused as [`VaultError::Locked`]: see [`Vault::open_with`].
     pub fn open(data_dir: &Path) -> Result<Vault, VaultError> {
+        Vault::open_with(data_dir, None)
+    }
+
+    /// Opens the data directory, unlocking it with `passphrase` if it has one (a passphrase
+    /// given for data without one is ignored). No passphrase for locked data is
+    /// [`VaultError::Locked`]; a wrong one [`VaultError::WrongPassphrase`]; neither changes
+    /// anything.
+    pub fn open_with(
+        data_dir: &Path,
+        passphrase: Option<&SecretString>,
+    ) -> Result<Vault, VaultError> {
         let store = Store::open(data_dir)?;
         let path = store.path().display().to_string();
+        if store.is_locked() {
+            let Some(passphrase) = passphrase else {
+                return Err(VaultError::Locked { path });
+            };
+            store.unlock(passphrase).map_err(|e| match e {
+                StoreError::WrongPassphrase { .. } => {
+                    VaultError::WrongPassphrase { path: path.clone() }
+                }
+                other => VaultError::Store(other),
+            })?;
+        }
         let partner = match store.get_setting(SETTING_PARTNER)? {
             Some(b) => PartnerId(String::from_utf8(b).map_err(|_| VaultError::Identity {
                 path: path.clone(),

@@ -233,4 +233,11 @@ fn write_seed_corpus() {
     c.insert(&wins, 0, 42).unwrap();
     c.put(ROOT, "schema", 99).unwrap();
     write("document", "hostile", &c.save());
+
+    // The store's decryption path: a kdf text, a value that looks sealed, nothing.
+    write("store_decrypt", "kdf", b"argon2id v=19 m=65536 t=3 p=4");
+    let mut sealed = b"\x05coupl\x01".to_vec();
+    sealed.extend([b'a'; 49]);
+    write("store_decrypt", "sealed", &sealed);
+    write("store_decrypt", "empty", b"");
 }

@@ -173,6 +173,41 @@ pub(crate) fn open_raw(key: &Key, aad: &[u8], sealed: &[u8]) -> Option<Vec<u8>> 
         .ok()
 }
 
+/// Fuzz body of the `store_decrypt` target (not an API): arbitrary bytes as a `kdf` text, as a
+/// sealed value under a fixed key and as a wrapped data key must never panic, never open, and
+/// what this module seals must open again, and stop opening after any one-byte flip.
+#[doc(hidden)]
+pub fn fuzz_decrypt(data: &[u8]) {
+    if let Some(params) = KdfParams::decode(data) {
+        assert_eq!(KdfParams::decode(params.encode().as_bytes()), Some(params));
+    }
+    let key = Zeroizing::new([7u8; KEY_LEN]);
+    let split = data.first().map_or(0, |&b| usize::from(b)).min(data.len());
+    let (store_key, value) = data.split_at(split);
+    let aad = value_aad("chunks", store_key);
+    // Arbitrary bytes are (with overwhelming probability) not a valid seal under this key.
+    assert!(
+        open_raw(&key, &aad, value).is_none(),
+        "forged a sealed value"
+    );
+    assert!(unwrap(&key, value, "argon2id v=19 m=64 t=1 p=1", store_key).is_none());
+    let sealed = seal_raw(&key, &aad, value).expect("seal");
+    assert_eq!(open_raw(&key, &aad, &sealed).as_deref(), Some(value));
+    let mut flipped = sealed.clone();
+    let at = usize::from(data.last().copied().unwrap_or(0)) % flipped.len();
+    flipped[at] ^= 1 << (data.len() % 8);
+    assert!(
+        open_raw(&key, &aad, &flipped).is_none(),
+        "a flipped byte opened"
+    );
+    let mut other_aad = aad.clone();
+    other_aad.push(0);
+    assert!(
+        open_raw(&key, &other_aad, &sealed).is_none(),
+        "a moved value opened"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
