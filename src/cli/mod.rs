@@ -11,6 +11,7 @@ mod doc;
 mod export;
 mod history;
 mod journal;
+mod lock;
 mod plan;
 mod question;
 mod reminders;
@@ -40,6 +41,7 @@ use disclosure::DisclosureCmd;
 use doc::DocCmd;
 use export::ExportArgs;
 use journal::JournalCmd;
+use lock::LockCmd;
 use plan::PlanCmd;
 use question::QuestionCmd;
 use reminders::RemindersCmd;
@@ -58,6 +60,10 @@ pub struct Args {
     /// Data directory (default: the OS data directory; or KINTSUGI_DATA_DIR).
     #[arg(long, global = true, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// File holding the passphrase of data that has one (or KINTSUGI_PASSPHRASE_FILE). Never
+    /// give a passphrase as an argument.
+    #[arg(long, global = true, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -141,6 +147,9 @@ enum Cmd {
         #[arg(long, value_name = "SECS")]
         timeout: Option<u64>,
     },
+    /// The app lock: set, change or remove the passphrase that encrypts this device's data.
+    #[command(subcommand)]
+    Lock(LockCmd),
     /// Paired devices, when each last synced, and whether local changes are waiting.
     Status {
         #[arg(long)]
@@ -197,10 +206,14 @@ impl Args {
 /// (`reminders due`: 1 when nothing is due).
 pub fn run(args: Args) -> Result<ExitCode> {
     let dir = resolve_data_dir(args.data_dir.as_deref())?;
+    let passphrase = match lock::passphrase_file(args.passphrase_file) {
+        Some(file) => Some(lock::read_passphrase(&file)?),
+        None => None,
+    };
     let cmd = match args.command {
         None => return window::run(&dir).map(|()| ExitCode::SUCCESS),
         Some(Cmd::Init { name, partner }) => {
-            return init(&dir, name, partner).map(|()| ExitCode::SUCCESS);
+            return init(&dir, name, partner, passphrase.as_ref()).map(|()| ExitCode::SUCCESS);
         }
         // A second own device joins before it is set up: it takes the inviter's identity.
         Some(Cmd::Pair(PairCmd::Join { code, timeout })) => {
@@ -220,11 +233,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
             dir.display()
         );
     }
-    let vault = Vault::open(&dir)?;
+    let vault = match lock::open(&dir, passphrase.as_ref()) {
+        Ok(vault) => vault,
+        // Locked data still answers whether it has a passphrase.
+        Err(e) if lock::is_locked(&e) => {
+            if let Cmd::Lock(LockCmd::Status { json }) = cmd {
+                let out = &mut std::io::stdout().lock();
+                return lock::status_locked(&dir, json, out).map(|()| ExitCode::SUCCESS);
+            }
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
     // A second own device is set up by what it receives; sync and pairing must work before.
     let needs_setup = !matches!(
         cmd,
-        Cmd::Sync { .. } | Cmd::Status { .. } | Cmd::Peers(_) | Cmd::Unpair { .. }
+        Cmd::Sync { .. } | Cmd::Status { .. } | Cmd::Peers(_) | Cmd::Unpair { .. } | Cmd::Lock(_)
     );
     if needs_setup && !vault.view().is_set_up() {
         bail!("this device is not set up yet; run `kintsugi init --name NAME --partner NAME`");
@@ -250,6 +274,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Cmd::Export(a) => export::run(vault, a, out),
         Cmd::Doc(c) => doc::run(vault, c, out),
         Cmd::Peers(c) => devices::peers(vault, c, out),
+        Cmd::Lock(c) => lock::run(vault, c, out),
         Cmd::Status { json } => devices::status(&dir, vault, json, out),
         // These start the engine on the same data, which only one process may hold at a time.
         Cmd::Pair(PairCmd::Invite {
@@ -271,8 +296,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     .map(|()| ExitCode::SUCCESS)
 }
 
-fn init(dir: &Path, name: String, partner: String) -> Result<()> {
-    let mut vault = Vault::open(dir)?;
+fn init(
+    dir: &Path,
+    name: String,
+    partner: String,
+    passphrase: Option<&secrecy::SecretString>,
+) -> Result<()> {
+    let mut vault = lock::open(dir, passphrase)?;
     vault.apply(
         Command::SetUp {
             my_name: name,

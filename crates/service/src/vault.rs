@@ -4,7 +4,7 @@ use std::path::Path;
 
 use kintsugi_core::automerge::ActorId;
 use kintsugi_core::{Command, CoreError, DocKind, Model, PartnerId, Timestamp, View};
-use kintsugi_store::{DocKey, SecretString, Store, StoreError};
+use kintsugi_store::{DocKey, KdfParams, SecretString, Store, StoreError};
 
 const SETTING_PARTNER: &str = "partner_id";
 
@@ -114,6 +114,40 @@ impl Vault {
             unsaved_whole: Vec::new(),
             dirty: false,
         })
+    }
+
+    /// True when this device's data has a passphrase (it is unlocked, since the vault is open).
+    pub fn has_passphrase(&self) -> bool {
+        self.store.is_encrypted()
+    }
+
+    /// Sets a passphrase: every stored value is encrypted in one transaction (LAYOUT.md,
+    /// "Encryption"), with Argon2id's default parameters. `progress(done, total)` after each
+    /// value.
+    pub fn set_passphrase(
+        &self,
+        passphrase: &SecretString,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<(), VaultError> {
+        self.store
+            .set_passphrase(passphrase, KdfParams::DEFAULT, &mut |p| {
+                progress(p.done, p.total)
+            })?;
+        Ok(())
+    }
+
+    /// Changes the passphrase; only the wrapped key is rewritten.
+    pub fn change_passphrase(&self, passphrase: &SecretString) -> Result<(), VaultError> {
+        self.store
+            .change_passphrase(passphrase, KdfParams::DEFAULT)?;
+        Ok(())
+    }
+
+    /// Removes the passphrase: every stored value is decrypted in one transaction.
+    pub fn remove_passphrase(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<(), VaultError> {
+        self.store
+            .remove_passphrase(&mut |p| progress(p.done, p.total))?;
+        Ok(())
     }
 
     pub fn store(&self) -> &Store {

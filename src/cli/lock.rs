@@ -1,0 +1,143 @@
+//! `kintsugi lock …`: the app lock's passphrase (set, change, remove, status), and reading a
+//! passphrase from a file. A passphrase is never taken as an argument: it would sit in the shell
+//! history and in every process listing.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+use kintsugi_service::{Vault, VaultError};
+use secrecy::SecretString;
+
+/// The variable naming a passphrase file, used when `--passphrase-file` is not given.
+pub const PASSPHRASE_FILE_ENV: &str = "KINTSUGI_PASSPHRASE_FILE";
+
+#[derive(Subcommand, Debug)]
+pub enum LockCmd {
+    /// Set a passphrase: every byte of this device's data is then encrypted under it. There is no
+    /// way to recover a forgotten one.
+    Set {
+        /// File holding the new passphrase (one trailing newline is ignored).
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: PathBuf,
+    },
+    /// Change the passphrase (the current one as for any command: --passphrase-file).
+    Change {
+        /// File holding the new passphrase (one trailing newline is ignored).
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: PathBuf,
+    },
+    /// Remove the passphrase: the data is stored unencrypted again.
+    Remove,
+    /// Whether a passphrase is set.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The passphrase file to use: `--passphrase-file`, else `KINTSUGI_PASSPHRASE_FILE` (an empty
+/// flag or variable counts as absent).
+pub fn passphrase_file(flag: Option<PathBuf>) -> Option<PathBuf> {
+    flag.filter(|p| !p.as_os_str().is_empty()).or_else(|| {
+        std::env::var_os(PASSPHRASE_FILE_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
+}
+
+/// Reads a passphrase from `path`: the whole file, less one trailing newline.
+pub fn read_passphrase(path: &Path) -> Result<SecretString> {
+    let mut text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the passphrase file {}", path.display()))?;
+    if text.ends_with('\n') {
+        text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+    }
+    if text.is_empty() {
+        bail!("the passphrase file {} is empty", path.display());
+    }
+    Ok(SecretString::from(text))
+}
+
+/// Opens the data with the passphrase, if one was given.
+pub fn open(dir: &Path, passphrase: Option<&SecretString>) -> Result<Vault> {
+    Ok(Vault::open_with(dir, passphrase)?)
+}
+
+/// `lock status` without the passphrase: locked data still tells that it has one.
+pub fn status_locked(dir: &Path, json: bool, out: &mut dyn Write) -> Result<()> {
+    let _ = dir;
+    if json {
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({ "passphrase": true, "locked": true })
+        )?;
+    } else {
+        writeln!(
+            out,
+            "passphrase: set (locked; give it with --passphrase-file or {PASSPHRASE_FILE_ENV})"
+        )?;
+    }
+    Ok(())
+}
+
+pub fn run(vault: Vault, cmd: LockCmd, out: &mut dyn Write) -> Result<()> {
+    let path = vault.store().path().display().to_string();
+    match cmd {
+        LockCmd::Status { json } => {
+            let set = vault.has_passphrase();
+            if json {
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::json!({ "passphrase": set, "locked": false })
+                )?;
+            } else if set {
+                writeln!(out, "passphrase: set (every value in {path} is encrypted)")?;
+            } else {
+                writeln!(out, "passphrase: none (set one with `kintsugi lock set`)")?;
+            }
+        }
+        LockCmd::Set {
+            new_passphrase_file,
+        } => {
+            let new = read_passphrase(&new_passphrase_file)?;
+            let mut total = 0;
+            vault.set_passphrase(&new, &mut |_, t| total = t)?;
+            writeln!(
+                out,
+                "Passphrase set: {total} stored values in {path} are encrypted. Keep it safe: \
+                 without it this data cannot be read, by you or anyone."
+            )?;
+        }
+        LockCmd::Change {
+            new_passphrase_file,
+        } => {
+            let new = read_passphrase(&new_passphrase_file)?;
+            vault.change_passphrase(&new)?;
+            writeln!(out, "Passphrase changed for {path}.")?;
+        }
+        LockCmd::Remove => {
+            let mut total = 0;
+            vault.remove_passphrase(&mut |_, t| total = t)?;
+            writeln!(
+                out,
+                "Passphrase removed: {total} stored values in {path} are no longer encrypted."
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// True for the error of opening locked data without a passphrase.
+pub fn is_locked(err: &anyhow::Error) -> bool {
+    matches!(
+        err.downcast_ref::<VaultError>(),
+        Some(VaultError::Locked { .. })
+    )
+}
