@@ -69,8 +69,7 @@ pub fn open(dir: &Path, passphrase: Option<&SecretString>) -> Result<Vault> {
 }
 
 /// `lock status` without the passphrase: locked data still tells that it has one.
-pub fn status_locked(dir: &Path, json: bool, out: &mut dyn Write) -> Result<()> {
-    let _ = dir;
+pub fn status_locked(json: bool, out: &mut dyn Write) -> Result<()> {
     if json {
         writeln!(
             out,

@@ -239,7 +239,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Err(e) if lock::is_locked(&e) => {
             if let Cmd::Lock(LockCmd::Status { json }) = cmd {
                 let out = &mut std::io::stdout().lock();
-                return lock::status_locked(&dir, json, out).map(|()| ExitCode::SUCCESS);
+                return lock::status_locked(json, out).map(|()| ExitCode::SUCCESS);
             }
             return Err(e);
         }
