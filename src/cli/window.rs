@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::{Result, anyhow};
 use kintsugi_app::WindowError;
-use kintsugi_service::{Vault, spawn_with};
+use kintsugi_service::spawn_at;
 
 use super::net_options;
 
@@ -18,7 +18,8 @@ pub fn run(dir: &Path) -> Result<()> {
     // held on the data or a store created for nothing.
     kintsugi_app::check_display().map_err(said)?;
     let opts = net_options()?;
-    let handle = spawn_with(Vault::open(dir)?, opts);
+    // With a passphrase set, the window opens on its lock screen.
+    let handle = spawn_at(dir, opts)?;
     let result = kintsugi_app::run(handle.clone(), &dir.display().to_string());
     // Whatever happened to the window, typing still in memory is saved before exit.
     handle.flush();

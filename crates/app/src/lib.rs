@@ -18,6 +18,7 @@ mod export;
 mod history;
 mod icons;
 mod journal;
+mod lock;
 mod nav;
 mod pairing;
 mod plan;
@@ -127,6 +128,12 @@ pub struct KintsugiApp {
     triggers: triggers::Watch,
     /// A running break's strip above every screen, then "Ready to come back?".
     breaks: breaks::Banner,
+    /// The passphrase field and answer while the data is locked.
+    lock_screen: lock::LockScreen,
+    /// Locks after the idle time chosen in Settings.
+    idle: lock::IdleLock,
+    /// Whether the last frame drew the lock screen (view state is dropped on locking).
+    was_locked: bool,
 }
 
 impl KintsugiApp {
@@ -145,7 +152,28 @@ impl KintsugiApp {
             reminders: Default::default(),
             triggers: Default::default(),
             breaks: Default::default(),
+            lock_screen: Default::default(),
+            idle: Default::default(),
+            was_locked: false,
         }
+    }
+
+    /// Drops every copy of what was shown: the screens' buffers, dialogs and egui's widget
+    /// memory (text undo histories). The snapshot itself is replaced by the worker's empty one.
+    fn forget_view_state(&mut self, ctx: &egui::Context) {
+        self.pages = SCREENS.iter().map(|s| (s.page)()).collect();
+        self.current = screens::start_index(SCREENS);
+        self.setup = Default::default();
+        self.shared = Shared {
+            export_dir: self.shared.export_dir.take(),
+            ..Shared::default()
+        };
+        ctx.memory_mut(|m| m.data = Default::default());
+    }
+
+    /// True while the lock screen is shown.
+    pub fn is_locked(&self) -> bool {
+        self.handle.snapshot().lock.locked
     }
 
     /// Replaces desktop notifications with `notify(title, body)`, e.g. to record them in tests.
@@ -200,6 +228,34 @@ impl KintsugiApp {
             data_dir_label: &data_dir_label,
         };
 
+        if f.snap.lock.locked {
+            if !self.was_locked {
+                self.was_locked = true;
+                self.forget_view_state(ui.ctx());
+            }
+            egui::CentralPanel::default().show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    widgets::readable_column(ui, |ui| {
+                        lock::lock_screen(ui, &mut self.lock_screen, &f)
+                    });
+                });
+            });
+            return;
+        }
+        if self.was_locked {
+            self.was_locked = false;
+            self.lock_screen = Default::default();
+            self.idle.reset();
+        }
+        self.idle.check(ui.ctx(), &f);
+        if f.snap.lock.has_passphrase
+            && ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::L))
+        {
+            self.pages[self.current].leave(&f);
+            self.handle.flush();
+            self.handle.lock_now();
+        }
+
         if !f.view.is_set_up() {
             egui::CentralPanel::default().show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
@@ -226,6 +282,10 @@ impl KintsugiApp {
                     // No app title here: on a phone-width window every line of height counts.
                     go_to = nav::compact(ui, SCREENS, self.current);
                     ui.horizontal_wrapped(|ui| {
+                        if f.snap.lock.has_passphrase && ui.button(lock::LOCK_NOW).clicked() {
+                            self.handle.flush();
+                            self.handle.lock_now();
+                        }
                         save_status(ui, &f.snap.save);
                         ui.weak("·");
                         ui.weak("Private journal stays on this device");
@@ -252,6 +312,13 @@ impl KintsugiApp {
                             ui.add_space(6.0);
                             save_status(ui, &f.snap.save);
                             ui.weak("Private journal stays\non this device");
+                            if f.snap.lock.has_passphrase {
+                                ui.add_space(4.0);
+                                if ui.button(lock::LOCK_NOW).clicked() {
+                                    self.handle.flush();
+                                    self.handle.lock_now();
+                                }
+                            }
                             ui.add_space(4.0);
                         });
                     // A solid bar (not egui's faint floating one) says there is more below.

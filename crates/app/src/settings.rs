@@ -1,4 +1,4 @@
-//! Settings: the two names, how this device reaches the network (relay, port mapping), and facts for support.
+//! Settings: the two names, the app lock, how this device reaches the network (relay, port mapping), and facts for support.
 
 use egui::{RichText, Ui};
 use kintsugi_core::Command;
@@ -6,7 +6,7 @@ use kintsugi_service::{NetRequest, NetworkSettings};
 
 use crate::screens::Page;
 use crate::widgets::card;
-use crate::{Frame, Shared, reminders};
+use crate::{Frame, Shared, lock, reminders};
 
 #[derive(Default)]
 pub struct SettingsState {
@@ -23,6 +23,8 @@ pub struct SettingsState {
     net_problem: Option<String>,
     /// My own reminder times (private).
     reminders: reminders::ReminderForm,
+    /// The passphrase and lock times.
+    lock: lock::LockSettings,
 }
 
 impl Page for SettingsState {
@@ -39,6 +41,7 @@ impl Page for SettingsState {
         [self.names_sent, self.net_sent, self.reminders.sent]
             .into_iter()
             .flatten()
+            .chain(self.lock.claimed())
             .collect()
     }
 }
@@ -183,6 +186,9 @@ fn show(ui: &mut Ui, st: &mut SettingsState, f: &Frame<'_>) {
             ui.label(RichText::new(p).color(warn));
         }
     });
+    ui.add_space(10.0);
+
+    lock::settings_card(ui, &mut st.lock, f);
     ui.add_space(10.0);
 
     card(ui, |ui| {

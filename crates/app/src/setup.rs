@@ -13,6 +13,8 @@ pub struct SetupState {
     partner_name: String,
     /// Set once "Begin" was pressed, until the worker has answered (so it is not pressed twice).
     sent_at: Option<u64>,
+    /// The optional passphrase, sent right after the names.
+    passphrase: crate::lock::NewPassphrase,
 }
 
 pub fn show(ui: &mut Ui, st: &mut SetupState, pairing: &mut PairingState, f: &Frame<'_>) {
@@ -38,11 +40,27 @@ pub fn show(ui: &mut Ui, st: &mut SetupState, pairing: &mut PairingState, f: &Fr
     let r = ui
         .add(egui::TextEdit::singleline(&mut st.partner_name).desired_width(f32::INFINITY))
         .labelled_by(l.id);
+    ui.add_space(12.0);
+    egui::CollapsingHeader::new("Protect this device with a passphrase (optional)").show(
+        ui,
+        |ui| {
+            ui.label(
+                "Everything Kintsugi keeps here is then encrypted, and the window opens locked. \
+             There is no way to recover a forgotten passphrase. You can also do this later in \
+             Settings.",
+            );
+            st.passphrase.fields(ui);
+        },
+    );
     ui.add_space(20.0);
 
     // A refused command (e.g. a name that is too long) lets them try again.
     let waiting = st.sent_at.is_some_and(|sent| f.snap.processed < sent);
-    let ready = !st.my_name.trim().is_empty() && !st.partner_name.trim().is_empty() && !waiting;
+    let passphrase_ok = !st.passphrase.typed() || st.passphrase.agrees();
+    let ready = !st.my_name.trim().is_empty()
+        && !st.partner_name.trim().is_empty()
+        && !waiting
+        && passphrase_ok;
     let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     let begin = ui.add_enabled(ready, egui::Button::new(RichText::new("Begin").size(17.0)));
     if ready && (begin.clicked() || enter) {
@@ -50,6 +68,9 @@ pub fn show(ui: &mut Ui, st: &mut SetupState, pairing: &mut PairingState, f: &Fr
             my_name: st.my_name.trim().to_owned(),
             partner_name: st.partner_name.trim().to_owned(),
         });
+        if let Some(p) = st.passphrase.agreed() {
+            f.handle.set_passphrase(p);
+        }
         st.sent_at = Some(f.handle.sent());
     }
     if waiting {

@@ -20,8 +20,10 @@ pub use kintsugi_sync::transport::{endpoint_id_of, loopback_only_network};
 pub use peers::{
     InviteView, NetError, NetworkSettings, PairingOutcome, PeerRecord, PeerView, Refusal, SyncView,
 };
+pub use secrecy::{ExposeSecret, SecretString};
 pub use vault::{Vault, VaultError};
 pub use worker::{
-    Handle, INVITE_TTL, NetOptions, NetRequest, SaveState, Snapshot, TYPING_MAX_BATCH,
-    TYPING_PAUSE, spawn, spawn_with,
+    AUTO_LOCK_CHOICES, Handle, INVITE_TTL, LockView, NetOptions, NetRequest, PassphraseChange,
+    PassphraseJob, SaveState, Snapshot, TYPING_MAX_BATCH, TYPING_PAUSE, UnlockFailure, spawn,
+    spawn_at, spawn_with,
 };

@@ -6,12 +6,15 @@ use std::time::{Duration, Instant};
 use kintsugi_sync::session::Scope;
 use kintsugi_sync::transport::StatusEvent;
 
+use super::lock::Exit;
 use super::{Request, SaveState, TYPING_MAX_BATCH, TYPING_PAUSE, Worker, lock};
 use crate::clock::now_ms;
 use crate::peers::Refusal;
 
 impl Worker {
-    pub(super) fn run(mut self, rx: Receiver<Request>) {
+    /// Serves requests until shut down or locked; returns how it ended, the worker (still
+    /// holding the vault) for the caller to take apart.
+    pub(super) fn run(mut self, rx: &Receiver<Request>) -> (Self, Exit) {
         let has_peers = lock(&self.vault).peers().is_ok_and(|p| !p.is_empty());
         if self.opts.start || has_peers {
             self.go_online();
@@ -30,6 +33,7 @@ impl Worker {
             };
             let mut save_now = false;
             let mut stop = false;
+            let mut lock_now = false;
             let mut view_changed = false;
             let mut publish_due = false;
             let mut next = rx.recv_timeout(timeout);
@@ -86,8 +90,29 @@ impl Worker {
                         save_now = true;
                         stop = true;
                     }
+                    Ok(Request::Lock) => {
+                        self.processed += 1;
+                        if lock(&self.vault).store().is_encrypted() {
+                            save_now = true;
+                            lock_now = true;
+                        }
+                    }
+                    // Already unlocked.
+                    Ok(Request::Unlock(_)) => self.processed += 1,
+                    Ok(Request::Passphrase(req)) => {
+                        self.processed += 1;
+                        // What is typed is written first, so it is rewritten with the rest.
+                        self.save_now();
+                        self.passphrase(req);
+                    }
+                    Ok(Request::SetAutoLock(minutes)) => {
+                        self.processed += 1;
+                        if let Err(e) = self.set_auto_lock(minutes) {
+                            self.last_error = Some((self.processed, Refusal::Command(e)));
+                        }
+                    }
                 }
-                if stop {
+                if stop || lock_now {
                     break;
                 }
                 // Drain what queued up meanwhile: fast typing then costs one view rebuild, not
@@ -108,17 +133,34 @@ impl Worker {
             if publish_due {
                 view_changed |= self.publish_shares();
             }
+            if lock_now && !self.has_unsaved() {
+                self.go_offline();
+                return (self, Exit::Lock);
+            }
+            if lock_now {
+                // Locking would throw away what could not be written: stay open, say why.
+                self.last_error = Some((
+                    self.processed,
+                    Refusal::Command(
+                        "not locked, because the latest changes could not be saved yet".into(),
+                    ),
+                ));
+            }
             if stop {
                 self.go_offline();
                 self.publish(view_changed);
-                return;
+                return (self, Exit::Shutdown);
             }
             self.publish(view_changed);
         }
     }
 
+    fn has_unsaved(&self) -> bool {
+        lock(&self.vault).has_unsaved()
+    }
+
     /// Returns whether anything was written.
-    fn save_now(&mut self) -> bool {
+    pub(super) fn save_now(&mut self) -> bool {
         let mut vault = lock(&self.vault);
         if vault.has_unsaved() {
             self.typing = None;

@@ -2,6 +2,7 @@
 
 mod commands;
 mod host;
+mod lock;
 mod net;
 mod pairing;
 
@@ -15,10 +16,11 @@ use kintsugi_core::{Command, Timestamp, View};
 use kintsugi_sync::Paired;
 use kintsugi_sync::transport::StatusEvent;
 
+pub use lock::{AUTO_LOCK_CHOICES, LockView, PassphraseChange, PassphraseJob, UnlockFailure};
 pub use net::NetOptions;
 
 use crate::peers::{InviteView, NetError, NetworkSettings, PairingOutcome, Refusal, SyncView};
-use crate::vault::Vault;
+use crate::vault::{Vault, VaultError};
 use net::Net;
 
 /// Typing is committed once the keyboard has been quiet this long…
@@ -53,6 +55,9 @@ pub struct Snapshot {
     /// How many requests the worker has processed.
     pub processed: u64,
     pub sync: Arc<SyncView>,
+    /// The app lock: whether a passphrase is set, whether the data is locked now, and the
+    /// progress of setting, changing or removing the passphrase.
+    pub lock: LockView,
 }
 
 /// Pairing and network requests.
@@ -88,6 +93,13 @@ enum Request {
     Event(StatusEvent),
     Joined(Result<Paired, NetError>),
     RemoteChanged,
+    /// Save, stop the network, drop the documents and wipe the store's key.
+    Lock,
+    /// Reopen the locked data with this passphrase.
+    Unlock(secrecy::SecretString),
+    Passphrase(lock::PassphraseRequest),
+    /// Minutes without input before the window locks; None = never.
+    SetAutoLock(Option<u32>),
 }
 
 struct Shared {
@@ -117,7 +129,31 @@ pub fn spawn(vault: Vault) -> Handle {
     spawn_with(vault, NetOptions::default())
 }
 
-pub fn spawn_with(mut vault: Vault, opts: NetOptions) -> Handle {
+pub fn spawn_with(vault: Vault, opts: NetOptions) -> Handle {
+    start(Some(vault), None, opts)
+}
+
+/// Starts a worker for `data_dir`: open at once when the data has no passphrase, otherwise
+/// locked (an empty view, no network) until [`Handle::unlock`]. The window starts this way.
+pub fn spawn_at(data_dir: &std::path::Path, opts: NetOptions) -> Result<Handle, VaultError> {
+    match Vault::open_with(data_dir, None) {
+        Ok(vault) => Ok(start(Some(vault), Some(data_dir.to_path_buf()), opts)),
+        Err(VaultError::Locked { .. }) => Ok(start(None, Some(data_dir.to_path_buf()), opts)),
+        Err(e) => Err(e),
+    }
+}
+
+fn start(vault: Option<Vault>, dir: Option<std::path::PathBuf>, opts: NetOptions) -> Handle {
+    let Some(mut vault) = vault else {
+        let dir = dir.expect("a locked start names its data directory");
+        let shared = Arc::new(Shared {
+            snapshot: Mutex::new(Arc::new(lock::locked_snapshot(0, 0, None, None))),
+            changed: Condvar::new(),
+            on_update: Mutex::new(None),
+        });
+        return launch(None, dir, opts, shared);
+    };
+    let dir = dir.unwrap_or_else(|| lock::data_dir_of(&vault));
     let view = Arc::new(vault.view());
     // The first snapshot already holds what is stored: a screen that reads it before the
     // worker's first publish (Settings fills its boxes once) must not see defaults it could
@@ -135,16 +171,26 @@ pub fn spawn_with(mut vault: Vault, opts: NetOptions) -> Handle {
             last_error: None,
             processed: 0,
             sync,
+            lock: lock::unlocked_view(&vault),
         })),
         changed: Condvar::new(),
         on_update: Mutex::new(None),
     });
+    launch(Some(vault), dir, opts, shared)
+}
+
+fn launch(
+    vault: Option<Vault>,
+    dir: std::path::PathBuf,
+    opts: NetOptions,
+    shared: Arc<Shared>,
+) -> Handle {
     let (tx, rx) = channel();
     let s = shared.clone();
     let tx2 = tx.clone();
     let thread = std::thread::Builder::new()
         .name("kintsugi-vault".into())
-        .spawn(move || Worker::new(vault, opts, tx2, s).run(rx))
+        .spawn(move || lock::supervise(vault, dir, opts, tx2, s, rx))
         .expect("spawning a thread");
     Handle {
         tx,
@@ -264,10 +310,21 @@ struct Worker {
     save: SaveState,
     /// Typing waiting to be committed: (first unsaved keystroke, last keystroke).
     typing: Option<(Instant, Instant)>,
+    /// The last passphrase change asked for, with its progress and result.
+    job: Option<PassphraseJob>,
+    /// Minutes without input before the window locks (stored in the encrypted settings).
+    auto_lock: Option<u32>,
 }
 
 impl Worker {
-    fn new(vault: Vault, opts: NetOptions, tx: Sender<Request>, shared: Arc<Shared>) -> Self {
+    fn new(
+        vault: Vault,
+        opts: NetOptions,
+        tx: Sender<Request>,
+        shared: Arc<Shared>,
+        carry: lock::Carry,
+    ) -> Self {
+        let auto_lock = lock::stored_auto_lock(&vault);
         Worker {
             vault: Arc::new(Mutex::new(vault)),
             opts,
@@ -281,11 +338,13 @@ impl Worker {
             joining: false,
             outcome: None,
             warning: None,
-            processed: 0,
-            revision: 0,
-            last_error: None,
+            processed: carry.processed,
+            revision: carry.revision,
+            last_error: carry.last_error,
             save: SaveState::Saved { at: None },
             typing: None,
+            job: None,
+            auto_lock,
         }
     }
 
@@ -323,6 +382,7 @@ impl Worker {
                 last_error: self.last_error.clone(),
                 processed: self.processed,
                 sync,
+                lock: self.lock_view(),
             });
         }
         self.shared.changed.notify_all();
