@@ -303,7 +303,77 @@ impl Store {
             Ok(())
         })?;
         *state = KeyState::Unlocked(data_key);
-        Ok(())
+        // The plaintext now sits in freed pages; move the sealed store to a fresh file.
+        self.rewrite_into_fresh_file()
+    }
+
+    /// Copies every table into a new file built under a temporary name (one transaction,
+    /// fsynced) and renames it over `kintsugi.redb`, so pages freed by earlier transactions
+    /// (plaintext, after `set_passphrase`) leave the file. A kill before the rename leaves the
+    /// old file (same data) and a temporary one the next open removes; after it, the new file.
+    fn rewrite_into_fresh_file(&self) -> Result<(), StoreError> {
+        let mut guard = self.db.write().unwrap_or_else(PoisonError::into_inner);
+        let Some(db) = guard.as_ref() else {
+            return Err(StoreError::StoppedAfterFailure {
+                path: self.path.clone(),
+            });
+        };
+        let temp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIXES[0])
+            .suffix(".redb")
+            .tempfile_in(&self.data_dir)
+            .map_err(|e| StoreError::io(&self.data_dir, e))?
+            .into_temp_path();
+        let copy = (|| -> Result<(), redb::Error> {
+            let fresh = Database::builder().create(&temp)?;
+            let read = db.begin_read()?;
+            let mut write = fresh.begin_write()?;
+            write.set_durability(Durability::Immediate)?;
+            macro_rules! copy_table {
+                ($def:expr) => {{
+                    let mut dst = write.open_table($def)?;
+                    match read.open_table($def) {
+                        Ok(src) => {
+                            for entry in src.iter()? {
+                                let (k, v) = entry?;
+                                dst.insert(k.value(), v.value())?;
+                            }
+                        }
+                        Err(TableError::TableDoesNotExist(_)) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }};
+            }
+            copy_table!(META);
+            copy_table!(CRYPT);
+            copy_table!(SNAPSHOTS);
+            copy_table!(CHUNKS);
+            copy_table!(SETTINGS);
+            copy_table!(PEERS);
+            copy_table!(SYNC_STATES);
+            write.commit()?;
+            drop(read);
+            fresh.close()?;
+            Ok(())
+        })();
+        copy.map_err(|e| StoreError::redb(&self.path, e))?;
+        if let Some(old) = guard.take() {
+            old.close().map_err(|e| StoreError::redb(&self.path, e))?;
+        }
+        let renamed = temp
+            .persist(&self.path)
+            .map_err(|e| StoreError::io(&self.path, e.error))
+            .and_then(|()| sync_dir(&self.data_dir).map_err(|e| StoreError::io(&self.data_dir, e)));
+        // Whether or not the rename happened, open what is there now (old or new: same data).
+        let reopened = open_database(&self.data_dir, &self.path);
+        match reopened {
+            Ok((db, _)) => *guard = Some(db),
+            Err(err) => {
+                self.reopen.store(true, Ordering::Release);
+                return Err(err);
+            }
+        }
+        renamed
     }
 
     /// Changes the passphrase of an unlocked store: only the wrapped data key (with a new salt

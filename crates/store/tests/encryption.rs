@@ -342,7 +342,7 @@ fn with_a_passphrase_no_marker_and_no_secret_is_on_disk() {
         "SYNCSTATE-MARKER-0b6f",
     ];
     let store = Store::open(dir.path()).unwrap();
-    // Written before the passphrase is set (then rewritten by it) ...
+    // Written before the passphrase is set (then rewritten by it, and the file rebuilt) ...
     store
         .append_chunk(DocKey::Private, markers[0].as_bytes())
         .unwrap();
@@ -422,4 +422,27 @@ fn released_fixtures_open_unchanged_and_take_a_passphrase() {
         seen >= 3,
         "expected the store-v1..v3 fixtures, found {seen}"
     );
+}
+
+/// What was written before the passphrase is set must leave the file too: redb does not wipe
+/// freed pages (before the fresh-file rewrite, this found 760 copies of the chunk marker and the
+/// secret), so `set_passphrase` moves the sealed store into a fresh file.
+#[test]
+fn plaintext_from_before_the_passphrase_is_gone_from_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    for n in 0..50 {
+        let chunk = format!("PLAINMARK-{n:04}-").repeat(20);
+        store
+            .append_chunk(DocKey::Private, chunk.as_bytes())
+            .unwrap();
+    }
+    let secret = *b"SECRETMARK-0123456789abcdef01234";
+    store.put_setting("device_secret_key", &secret).unwrap();
+    store
+        .set_passphrase(&pass("p"), WEAK, &mut no_progress())
+        .unwrap();
+    store.close().unwrap();
+    assert_eq!(occurrences(dir.path(), b"PLAINMARK-"), 0);
+    assert_eq!(occurrences(dir.path(), &secret), 0);
 }
