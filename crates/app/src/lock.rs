@@ -216,6 +216,8 @@ pub fn lock_screen(ui: &mut Ui, st: &mut LockScreen, f: &Frame<'_>) {
     {
         st.failed = (lock.unlock_failed.as_ref().map(|(m, _)| *m) == Some(n)).then_some(n);
         st.sent = None;
+        // Back in the field, ready to type again.
+        st.focused = false;
     }
     ui.add_space(48.0);
     ui.heading(RichText::new("Kintsugi is locked").size(28.0));
