@@ -191,6 +191,11 @@ fn wrong_passphrase_change_and_remove() {
         ],
     );
     assert!(err.contains("already has a passphrase"), "{err}");
+    // The commands that start the engine take the unlocked data too, and refuse without it.
+    let err = fails(d, Some(&first), &["sync", "--once", "--timeout", "1"]);
+    assert!(err.contains("not paired"), "{err}");
+    fails(d, None, &["sync", "--once", "--timeout", "1"]);
+    fails(d, None, &["unpair", "abcd"]);
     // Data intact after the refusals (opening and closing the file rewrites redb's own header,
     // so the bytes are not compared).
     assert!(ok(d, Some(&first), &["journal", "list"]).contains("kept entry"));

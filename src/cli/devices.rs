@@ -67,9 +67,9 @@ pub fn peers(mut vault: Vault, cmd: PeersCmd, out: &mut dyn Write) -> Result<()>
 
 /// Forgets a paired device through the worker, the same way the window does; the network stays
 /// off, so unpairing works offline.
-pub fn unpair(dir: &Path, peer: &str, out: &mut dyn Write) -> Result<()> {
+pub fn unpair(vault: Vault, peer: &str, out: &mut dyn Write) -> Result<()> {
     let handle = spawn_with(
-        Vault::open(dir)?,
+        vault,
         NetOptions {
             start: false,
             ..net_options()?
@@ -151,9 +151,9 @@ fn synced_words(p: &PeerView) -> String {
 }
 
 /// Starts the engine with the network on, for pairing and syncing from the command line.
-fn online(dir: &Path) -> Result<Handle> {
+fn online(vault: Vault) -> Result<Handle> {
     let handle = spawn_with(
-        Vault::open(dir)?,
+        vault,
         NetOptions {
             start: true,
             ..net_options()?
@@ -213,8 +213,8 @@ fn pairing_result(
     result
 }
 
-pub fn pair_invite(dir: &Path, own_device: bool, timeout: u64) -> Result<()> {
-    let handle = online(dir)?;
+pub fn pair_invite(vault: Vault, own_device: bool, timeout: u64) -> Result<()> {
+    let handle = online(vault)?;
     handle.net(NetRequest::Invite { own_device });
     let sent = handle.sent();
     let snap = handle.wait_for(Duration::from_secs(20), |s| {
@@ -234,8 +234,8 @@ pub fn pair_invite(dir: &Path, own_device: bool, timeout: u64) -> Result<()> {
     )
 }
 
-pub fn pair_join(dir: &Path, code: &str, timeout: u64) -> Result<()> {
-    let handle = online(dir)?;
+pub fn pair_join(vault: Vault, code: &str, timeout: u64) -> Result<()> {
+    let handle = online(vault)?;
     handle.net(NetRequest::Join {
         code: code.to_owned(),
     });
@@ -247,8 +247,8 @@ pub fn pair_join(dir: &Path, code: &str, timeout: u64) -> Result<()> {
     pairing_result(&handle, snap, "the other device did not answer in time")
 }
 
-pub fn sync(dir: &Path, once: bool, timeout: Option<u64>) -> Result<()> {
-    let handle = online(dir)?;
+pub fn sync(vault: Vault, once: bool, timeout: Option<u64>) -> Result<()> {
+    let handle = online(vault)?;
     let started = now_ms();
     let peers = handle.snapshot().sync.peers.clone();
     if peers.is_empty() {

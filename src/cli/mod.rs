@@ -217,7 +217,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         // A second own device joins before it is set up: it takes the inviter's identity.
         Some(Cmd::Pair(PairCmd::Join { code, timeout })) => {
-            return devices::pair_join(&dir, &code, timeout).map(|()| ExitCode::SUCCESS);
+            let vault = lock::open(&dir, passphrase.as_ref())?;
+            return devices::pair_join(vault, &code, timeout).map(|()| ExitCode::SUCCESS);
         }
         // The excuse check reads stdin only: no data needed.
         Some(Cmd::Apology(ApologyCmd::Check { json })) => {
@@ -276,22 +277,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Cmd::Peers(c) => devices::peers(vault, c, out),
         Cmd::Lock(c) => lock::run(vault, c, out),
         Cmd::Status { json } => devices::status(&dir, vault, json, out),
-        // These start the engine on the same data, which only one process may hold at a time.
+        // These hand the open (and, with a passphrase, unlocked) vault to the engine.
         Cmd::Pair(PairCmd::Invite {
             own_device,
             timeout,
-        }) => {
-            drop(vault);
-            devices::pair_invite(&dir, own_device, timeout)
-        }
-        Cmd::Unpair { peer } => {
-            drop(vault);
-            devices::unpair(&dir, &peer, out)
-        }
-        Cmd::Sync { once, timeout } => {
-            drop(vault);
-            devices::sync(&dir, once, timeout)
-        }
+        }) => devices::pair_invite(vault, own_device, timeout),
+        Cmd::Unpair { peer } => devices::unpair(vault, &peer, out),
+        Cmd::Sync { once, timeout } => devices::sync(vault, once, timeout),
     }
     .map(|()| ExitCode::SUCCESS)
 }

@@ -22,9 +22,10 @@ pub const MDNS_SERVICE: &str = "kintsugi";
 const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A fresh identity; the caller stores the bytes and passes them back in
-/// [`NodeConfig::secret_key`]. They are not encrypted: Kintsugi keeps them in the store's device
-/// settings, protected only by the data file's permissions, so whoever can read that file can
-/// act as this device towards its paired devices.
+/// [`NodeConfig::secret_key`]. Kintsugi keeps them in the store's device settings: sealed under
+/// the data key when the person has set a passphrase (the app lock), otherwise protected only by
+/// the data file's permissions, so whoever can read that file can act as this device towards
+/// its paired devices.
 pub fn generate_secret_key() -> [u8; 32] {
     SecretKey::generate().to_bytes()
 }
