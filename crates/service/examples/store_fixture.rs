@@ -2,7 +2,9 @@
 
 // `cargo run --locked -p kintsugi-service --example store_fixture -- tests/fixtures/store-vN`
 // (store-v1: schema 1, release 217752e; store-v2: schema 2, sealed check-ins and reminders;
-// store-v3: schema 3, breaks and the shared reassurance plan)
+// store-v3: schema 3, breaks and the shared reassurance plan; store-v4-encrypted: layout 2, the
+// same data sealed under a passphrase, made with `-- tests/fixtures/store-v4-encrypted PASSPHRASE`,
+// which writes the passphrase beside it in `passphrase.txt`)
 //
 // Every release that changes the documents' format commits the output of this example (run by
 // *that* release) as a new `tests/fixtures/store-vN`; `crates/service/tests/fixtures.rs` makes
@@ -335,7 +337,7 @@ fn main() {
     let out = PathBuf::from(
         std::env::args()
             .nth(1)
-            .expect("usage: store_fixture OUT_DIR"),
+            .expect("usage: store_fixture OUT_DIR [PASSPHRASE]"),
     );
     std::fs::create_dir_all(&out).expect("out dir");
     let tmp = std::env::temp_dir().join(format!("kintsugi-fixture-{}", std::process::id()));
@@ -396,6 +398,15 @@ fn main() {
     let view = serde_json::to_string_pretty(&a.view()).expect("json");
     drop(a);
     drop(b);
+    // An encrypted format's fixture: the same data, sealed under a passphrase kept beside it.
+    if let Some(pass) = std::env::args().nth(2) {
+        let vault = Vault::open(&a_dir).expect("reopen a");
+        vault
+            .set_passphrase(&pass.clone().into(), &mut |_, _| {})
+            .expect("set passphrase");
+        drop(vault);
+        std::fs::write(out.join("passphrase.txt"), pass + "\n").expect("passphrase.txt");
+    }
     copy(&a_dir.join("kintsugi.redb"), &out.join("kintsugi.redb"));
     std::fs::write(out.join("view.json"), view + "\n").expect("view.json");
     std::fs::remove_dir_all(&tmp).ok();

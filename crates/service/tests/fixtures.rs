@@ -52,9 +52,15 @@ fn open_copy(fixture: &Path) -> (tempfile::TempDir, Vault) {
         dir.path().join("kintsugi.redb"),
     )
     .unwrap();
-    let vault = Vault::open(dir.path())
+    let vault = Vault::open_with(dir.path(), passphrase(fixture).as_ref())
         .unwrap_or_else(|e| panic!("{} no longer opens: {e}", fixture.display()));
     (dir, vault)
+}
+
+/// An encrypted format's fixture keeps its passphrase beside it (`passphrase.txt`).
+fn passphrase(fixture: &Path) -> Option<kintsugi_service::SecretString> {
+    let text = std::fs::read_to_string(fixture.join("passphrase.txt")).ok()?;
+    Some(text.trim_end_matches('\n').to_owned().into())
 }
 
 #[test]
@@ -111,7 +117,7 @@ fn a_released_store_saved_by_this_version_reopens_the_same() {
         vault.mark_changed();
         vault.save(kintsugi_service::now_ms()).unwrap();
         drop(vault);
-        let vault = Vault::open(dir.path()).unwrap();
+        let vault = Vault::open_with(dir.path(), passphrase(&fixture).as_ref()).unwrap();
         assert_eq!(
             serde_json::to_value(vault.view()).unwrap(),
             before,
