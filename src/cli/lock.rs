@@ -63,9 +63,24 @@ pub fn read_passphrase(path: &Path) -> Result<SecretString> {
     Ok(SecretString::from(text))
 }
 
-/// Opens the data with the passphrase, if one was given.
+/// Opens the data with the passphrase, if one was given; locked data asked for from a terminal
+/// prompts for it (without echo), so it is never typed as an argument.
 pub fn open(dir: &Path, passphrase: Option<&SecretString>) -> Result<Vault> {
-    Ok(Vault::open_with(dir, passphrase)?)
+    match Vault::open_with(dir, passphrase) {
+        Err(e @ VaultError::Locked { .. }) if passphrase.is_none() => {
+            use std::io::IsTerminal;
+            if !std::io::stdin().is_terminal() {
+                return Err(e.into());
+            }
+            let typed = rpassword::prompt_password(format!("Passphrase for {}: ", dir.display()))
+                .context("cannot read the passphrase from the terminal")?;
+            if typed.is_empty() {
+                bail!("no passphrase was typed; nothing was opened");
+            }
+            Ok(Vault::open_with(dir, Some(&SecretString::from(typed)))?)
+        }
+        other => Ok(other?),
+    }
 }
 
 /// `lock status` without the passphrase: locked data still tells that it has one.
