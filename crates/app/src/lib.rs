@@ -171,6 +171,12 @@ impl KintsugiApp {
         ctx.memory_mut(|m| m.data = Default::default());
     }
 
+    /// Pretends nobody touched the window for `d` (tests of locking when idle).
+    #[doc(hidden)]
+    pub fn pretend_idle(&mut self, d: std::time::Duration) {
+        self.idle.pretend_idle(d);
+    }
+
     /// True while the lock screen is shown.
     pub fn is_locked(&self) -> bool {
         self.handle.snapshot().lock.locked

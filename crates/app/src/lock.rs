@@ -325,6 +325,11 @@ impl IdleLock {
     pub fn reset(&mut self) {
         self.last_input = Instant::now();
     }
+
+    /// Moves the last input `d` into the past (tests).
+    pub fn pretend_idle(&mut self, d: Duration) {
+        self.last_input = self.last_input.checked_sub(d).unwrap_or(self.last_input);
+    }
 }
 
 /// A new passphrase typed twice, with its strength.

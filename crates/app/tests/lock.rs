@@ -166,6 +166,19 @@ fn remove_the_passphrase_and_the_idle_choice() {
     handle.set_auto_lock(Some(5));
     settle(&mut h);
     assert_eq!(handle.snapshot().lock.auto_lock_minutes, Some(5));
+    // Four minutes away: still open. Past five: locked, and it opens again with the passphrase.
+    h.state_mut().pretend_idle(Duration::from_secs(4 * 60));
+    settle(&mut h);
+    assert!(!h.state().is_locked());
+    h.state_mut().pretend_idle(Duration::from_secs(61));
+    h.step();
+    settle(&mut h);
+    assert!(h.state().is_locked());
+    unlock_with(&mut h, FIRST);
+    assert!(!h.state().is_locked());
+    // The choice is kept in the (encrypted) settings across the lock.
+    assert_eq!(handle.snapshot().lock.auto_lock_minutes, Some(5));
+    click(&mut h, "Settings");
 
     click(&mut h, "Remove passphrase…");
     assert!(shows(&h, "stored unencrypted again"));
