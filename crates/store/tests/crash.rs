@@ -12,6 +12,7 @@ use secrecy::SecretString;
 
 /// The passphrase of the "passphrase" child.
 const PASSPHRASE: &str = "crash trial passphrase";
+const PASSPHRASE_2: &str = "crash trial passphrase, changed";
 
 /// Directory the child works in; the child does nothing without it.
 const DIR_ENV: &str = "KINTSUGI_STORE_CRASH_DIR";
@@ -113,15 +114,26 @@ fn crash_child() {
             say("saved 1".into());
             std::thread::sleep(Duration::from_secs(60));
         }
-        // Turns encryption on and off in a loop over a store the parent filled.
+        // Turns encryption on, changes the passphrase, and turns it off, in a loop over a store
+        // the parent filled.
         "passphrase" => {
             let store = Store::open(&dir).unwrap();
             if store.is_locked() {
                 store.unlock(&SecretString::from(PASSPHRASE)).unwrap();
             }
+            let mut changed = false;
             for n in 1..=100_000 {
-                if store.is_encrypted() {
+                if store.is_encrypted() && !changed {
+                    store
+                        .change_passphrase(
+                            &SecretString::from(PASSPHRASE_2),
+                            KdfParams::INSECURE_FOR_TESTS,
+                        )
+                        .unwrap();
+                    changed = true;
+                } else if store.is_encrypted() {
                     store.remove_passphrase(&mut |_| {}).unwrap();
+                    changed = false;
                 } else {
                     store
                         .set_passphrase(
@@ -390,9 +402,9 @@ fn check_filled(store: &Store) {
 }
 
 #[test]
-fn a_kill_while_setting_or_removing_the_passphrase_leaves_the_old_or_the_new_store() {
+fn a_kill_while_setting_changing_or_removing_the_passphrase_leaves_the_old_or_the_new_store() {
     let mut rng = Rng::from_clock();
-    let (mut plain, mut encrypted) = (0, 0);
+    let (mut plain, mut encrypted, mut changed) = (0, 0, 0);
     for trial in 0..10 {
         let dir = tempfile::tempdir().unwrap();
         fill_for_passphrase(dir.path());
@@ -417,12 +429,20 @@ fn a_kill_while_setting_or_removing_the_passphrase_leaves_the_old_or_the_new_sto
             assert!(store.is_locked());
             let err = store.load_doc(DocKey::Couple).unwrap_err();
             assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
-            store.unlock(&SecretString::from(PASSPHRASE)).unwrap();
+            // The old or the new passphrase, never neither.
+            if store.unlock(&SecretString::from(PASSPHRASE)).is_err() {
+                store
+                    .unlock(&SecretString::from(PASSPHRASE_2))
+                    .unwrap_or_else(|e| panic!("trial {trial}: neither passphrase opens: {e}"));
+                changed += 1;
+            }
             encrypted += 1;
         } else {
             plain += 1;
         }
         check_filled(&store);
     }
-    eprintln!("after the kills: {plain} plain stores, {encrypted} encrypted ones");
+    eprintln!(
+        "after the kills: {plain} plain stores, {encrypted} encrypted ones ({changed} under the changed passphrase)"
+    );
 }
