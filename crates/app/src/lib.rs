@@ -253,7 +253,7 @@ impl KintsugiApp {
             self.lock_screen = Default::default();
             self.idle.reset();
         }
-        self.idle.check(ui.ctx(), &f);
+        self.idle.check(ui.ctx(), &snap, &self.handle);
         if f.snap.lock.has_passphrase
             && ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::L))
         {
@@ -531,6 +531,8 @@ impl eframe::App for KintsugiApp {
         let snap = self.handle.snapshot();
         self.reminders.check(ctx, &snap);
         self.triggers.check(&snap, &self.reminders);
+        // Minimised, the window draws nothing but the idle time still counts.
+        self.idle.check(ctx, &snap, &self.handle);
     }
 
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {

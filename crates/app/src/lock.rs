@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use egui::text::CharIndex;
 use egui::{Id, RichText, Ui};
-use kintsugi_service::{AUTO_LOCK_CHOICES, PassphraseChange, SecretString, UnlockFailure};
+use kintsugi_service::{
+    AUTO_LOCK_CHOICES, Handle, PassphraseChange, SecretString, Snapshot, UnlockFailure,
+};
 use zeroize::Zeroize;
 
 use crate::Frame;
@@ -302,12 +304,15 @@ impl Default for IdleLock {
 
 impl IdleLock {
     /// Called every frame while unlocked; locks once the person has been away long enough.
-    pub fn check(&mut self, ctx: &egui::Context, f: &Frame<'_>) {
+    pub fn check(&mut self, ctx: &egui::Context, snap: &Snapshot, handle: &Handle) {
         let active = ctx.input(|i| !i.events.is_empty() || i.pointer.is_moving());
         if active {
             self.last_input = Instant::now();
         }
-        let lock = &f.snap.lock;
+        let lock = &snap.lock;
+        if lock.locked {
+            return;
+        }
         let Some(minutes) = lock.auto_lock_minutes.filter(|_| lock.has_passphrase) else {
             return;
         };
@@ -315,8 +320,8 @@ impl IdleLock {
         let idle = self.last_input.elapsed();
         if idle >= limit {
             self.last_input = Instant::now();
-            f.handle.flush();
-            f.handle.lock_now();
+            handle.flush();
+            handle.lock_now();
         } else {
             ctx.request_repaint_after(limit - idle);
         }
