@@ -416,6 +416,8 @@ impl NewPassphrase {
 #[derive(Default)]
 pub struct LockSettings {
     new: NewPassphrase,
+    /// Asked before a change or a removal.
+    current: SecretText,
     changing: bool,
     confirm_remove: bool,
     /// The request whose result is shown.
@@ -436,6 +438,9 @@ fn auto_words(m: Option<u32>) -> String {
         Some(m) => format!("After {m} minutes"),
     }
 }
+
+/// The field that proves the person at the window knows the passphrase before it changes.
+pub const CURRENT: &str = "Current passphrase";
 
 /// Settings → App lock: set, change or remove the passphrase, lock now, lock when idle.
 pub fn settings_card(ui: &mut Ui, st: &mut LockSettings, f: &Frame<'_>) {
@@ -477,28 +482,38 @@ pub fn settings_card(ui: &mut Ui, st: &mut LockSettings, f: &Frame<'_>) {
             });
             ui.add_space(4.0);
             if st.changing {
+                secret_field(ui, CURRENT, &mut st.current, "lock_current");
                 if let Some(p) = st.new.show(ui, "Save the new passphrase", !running) {
-                    f.handle.change_passphrase(p);
+                    f.handle.change_passphrase(st.current.take_secret(), p);
                     st.sent = Some(f.handle.sent());
                     st.changing = false;
                 }
                 if ui.button("Cancel").clicked() {
                     st.changing = false;
                     st.new = NewPassphrase::default();
+                    st.current.wipe();
                 }
             } else if st.confirm_remove {
                 ui.label(
                     "Remove the passphrase? Everything on this device will be stored \
                      unencrypted again, readable by anyone who can read its files.",
                 );
+                secret_field(ui, CURRENT, &mut st.current, "lock_current");
                 ui.horizontal(|ui| {
-                    if ui.button("Remove passphrase").clicked() {
-                        f.handle.remove_passphrase();
+                    if ui
+                        .add_enabled(
+                            !st.current.is_empty(),
+                            egui::Button::new("Remove passphrase"),
+                        )
+                        .clicked()
+                    {
+                        f.handle.remove_passphrase(st.current.take_secret());
                         st.sent = Some(f.handle.sent());
                         st.confirm_remove = false;
                     }
                     if ui.button("Keep it").clicked() {
                         st.confirm_remove = false;
+                        st.current.wipe();
                     }
                 });
             } else {

@@ -127,9 +127,18 @@ fn set_lock_wrong_unlock_and_change_in_the_window() {
     assert_eq!(handle.snapshot().view.my_name, "Robin");
     assert!(h.query_by_role_and_label(Role::Button, "Journal").is_some());
 
-    // Change it, then lock with Ctrl+L: only the new one opens.
+    // Change it: not without the current one (someone at an unlocked window is not the owner),
+    // then with it; lock with Ctrl+L: only the new one opens.
     click(&mut h, "Settings");
     click(&mut h, "Change passphrase");
+    type_into(&mut h, "Current passphrase", "a guess");
+    set_new(&mut h, SECOND, "Save the new passphrase");
+    job_done(&mut h, &handle);
+    assert!(!shows(&h, "Passphrase changed."));
+    assert!(shows(&h, "Not changed: That passphrase does not unlock"));
+    assert!(handle.snapshot().lock.has_passphrase);
+    click(&mut h, "Change passphrase");
+    type_into(&mut h, "Current passphrase", FIRST);
     set_new(&mut h, SECOND, "Save the new passphrase");
     job_done(&mut h, &handle);
     assert!(shows(&h, "Passphrase changed."));
@@ -182,6 +191,7 @@ fn remove_the_passphrase_and_the_idle_choice() {
 
     click(&mut h, "Remove passphrase…");
     assert!(shows(&h, "stored unencrypted again"));
+    type_into(&mut h, "Current passphrase", FIRST);
     press(&mut h, "Remove passphrase");
     job_done(&mut h, &handle);
     assert!(shows(&h, "Passphrase removed."));

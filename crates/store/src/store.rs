@@ -250,6 +250,13 @@ impl Store {
         Ok(())
     }
 
+    /// Whether `passphrase` is the store's: what changing or removing it asks first, so someone
+    /// at an unlocked window cannot take the data from its owner. Changes nothing; a wrong one
+    /// is [`StoreError::WrongPassphrase`].
+    pub fn check_passphrase(&self, passphrase: &SecretString) -> Result<(), StoreError> {
+        self.unwrap_data_key(passphrase).map(|_| ())
+    }
+
     /// Wipes the data key from memory; the store stays open, refusing reads and writes until
     /// [`Store::unlock`]. Does nothing without a passphrase.
     pub fn lock(&self) {

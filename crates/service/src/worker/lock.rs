@@ -71,8 +71,10 @@ pub struct PassphraseJob {
 
 pub(super) enum PassphraseRequest {
     Set(SecretString),
-    Change(SecretString),
-    Remove,
+    /// The current passphrase, then the new one.
+    Change(SecretString, SecretString),
+    /// The current passphrase.
+    Remove(SecretString),
 }
 
 /// What survives from one unlocked period to the next: the counters the window compares.
@@ -273,8 +275,8 @@ impl Worker {
     pub(super) fn passphrase(&mut self, req: PassphraseRequest) {
         let kind = match req {
             PassphraseRequest::Set(_) => PassphraseChange::Set,
-            PassphraseRequest::Change(_) => PassphraseChange::Change,
-            PassphraseRequest::Remove => PassphraseChange::Remove,
+            PassphraseRequest::Change(..) => PassphraseChange::Change,
+            PassphraseRequest::Remove(_) => PassphraseChange::Remove,
         };
         let mut job = PassphraseJob {
             request: self.processed,
@@ -308,8 +310,13 @@ impl Worker {
                 PassphraseRequest::Set(p) => {
                     store.set_passphrase(p, KdfParams::DEFAULT, &mut progress)
                 }
-                PassphraseRequest::Change(p) => store.change_passphrase(p, KdfParams::DEFAULT),
-                PassphraseRequest::Remove => store.remove_passphrase(&mut progress),
+                // The current passphrase first: an unlocked window is not proof of ownership.
+                PassphraseRequest::Change(current, p) => store
+                    .check_passphrase(current)
+                    .and_then(|()| store.change_passphrase(p, KdfParams::DEFAULT)),
+                PassphraseRequest::Remove(current) => store
+                    .check_passphrase(current)
+                    .and_then(|()| store.remove_passphrase(&mut progress)),
             }
         };
         drop(req);
@@ -358,14 +365,17 @@ impl Handle {
         self.request(Request::Passphrase(PassphraseRequest::Set(passphrase)));
     }
 
-    /// Rewraps the data key under a new passphrase.
-    pub fn change_passphrase(&self, passphrase: SecretString) {
-        self.request(Request::Passphrase(PassphraseRequest::Change(passphrase)));
+    /// Rewraps the data key under a new passphrase, once `current` is shown to be the store's.
+    pub fn change_passphrase(&self, current: SecretString, passphrase: SecretString) {
+        self.request(Request::Passphrase(PassphraseRequest::Change(
+            current, passphrase,
+        )));
     }
 
-    /// Decrypts every stored value and forgets the passphrase (with progress in `lock.job`).
-    pub fn remove_passphrase(&self) {
-        self.request(Request::Passphrase(PassphraseRequest::Remove));
+    /// Decrypts every stored value and forgets the passphrase (with progress in `lock.job`),
+    /// once `current` is shown to be the store's.
+    pub fn remove_passphrase(&self, current: SecretString) {
+        self.request(Request::Passphrase(PassphraseRequest::Remove(current)));
     }
 
     /// Minutes without input before the window locks (one of [`AUTO_LOCK_CHOICES`]), or never.
