@@ -27,6 +27,7 @@ mod questions;
 mod reminders;
 mod safety;
 mod screens;
+mod session_lock;
 mod settings;
 mod setup;
 mod status;
@@ -46,6 +47,7 @@ use kintsugi_service::{Handle, Refusal, SaveState, Snapshot};
 
 use crate::screens::{Page, SCREENS};
 
+pub use session_lock::watch as watch_session_lock;
 pub use window::{WindowError, check_display, run};
 
 /// What every screen reads in one frame: the worker handle and the snapshot being drawn.

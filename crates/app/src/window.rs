@@ -80,7 +80,8 @@ fn open(handle: Handle, data_dir_label: &str) -> Result<(), WindowError> {
     eframe::run_native(
         "Kintsugi",
         options,
-        Box::new(move |_cc| {
+        Box::new(move |cc| {
+            crate::session_lock::watch(cc.egui_ctx.clone(), handle.clone());
             Ok(Box::new(
                 KintsugiApp::new(handle).with_data_dir_label(label),
             ))
