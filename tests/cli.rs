@@ -3,37 +3,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn kintsugi(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kintsugi"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("KINTSUGI_DATA_DIR")
-        .output()
-        .expect("the binary runs")
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = kintsugi(dir, args);
-    assert!(
-        out.status.success(),
-        "kintsugi {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(dir: &Path, args: &[&str]) -> String {
-    let out = kintsugi(dir, args);
-    assert!(!out.status.success(), "kintsugi {args:?} should fail");
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(
-        err.trim_end().lines().count(),
-        1,
-        "one clear line, got: {err}"
-    );
-    err
-}
+mod binary;
+use binary::{fails, kintsugi, ok};
 
 fn set_up() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

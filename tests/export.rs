@@ -1,10 +1,10 @@
 //! The therapy export of a generated couple year: every section in HTML (parsed as XML) and Markdown, the period honoured in JSON, sealed answers kept out; and `kintsugi export` end to end.
 
-use std::path::Path;
-use std::process::{Command as Process, Output};
-
 use kintsugi_core::automerge::Automerge;
 use kintsugi_core::*;
+
+mod binary;
+use binary::{fails_with, ok};
 
 #[path = "../crates/core/tests/common/year.rs"]
 mod year;
@@ -184,34 +184,6 @@ fn json_honours_from_and_to_in_every_section() {
     assert!(render(&b, &december, ExportFormat::Json).contains("ALEX-SEALED-HIGH"));
 }
 
-fn kintsugi(dir: &Path, args: &[&str]) -> Output {
-    Process::new(env!("CARGO_BIN_EXE_kintsugi"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("KINTSUGI_DATA_DIR")
-        .output()
-        .expect("the binary runs")
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = kintsugi(dir, args);
-    assert!(
-        out.status.success(),
-        "kintsugi {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(dir: &Path, args: &[&str]) -> String {
-    let out = kintsugi(dir, args);
-    assert_eq!(out.status.code(), Some(1), "kintsugi {args:?} should fail");
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.trim_end().lines().count(), 1, "one clear line: {err}");
-    err
-}
-
 #[test]
 fn cli_exports_html_and_everything() {
     let tmp = tempfile::tempdir().unwrap();
@@ -273,9 +245,13 @@ fn cli_exports_html_and_everything() {
     let text: String = doc.descendants().filter_map(|n| n.text()).collect();
     assert!(text.contains("tea <together>") && text.contains("a <b>private</b> & 'quoted' day"));
     assert!(html.contains("<h2>Check-ins</h2>"));
-    let err = fails(d, &["export", "--format", "html", "--from", "2026-13-01"]);
+    let err = fails_with(
+        d,
+        None,
+        &["export", "--format", "html", "--from", "2026-13-01"],
+    );
     assert!(err.contains("is not a date"), "{err}");
-    let err = fails(d, &["export", "--all"]);
+    let err = fails_with(d, None, &["export", "--all"]);
     assert!(err.contains("-o DIR"), "{err}");
 
     let out = tmp.path().join("everything");
@@ -308,6 +284,6 @@ fn cli_exports_html_and_everything() {
             .contains("couple.automerge")
     );
     // A second export into the same folder is refused, and nothing in it changes.
-    let err = fails(d, &["export", "--all", "-o", out.to_str().unwrap()]);
+    let err = fails_with(d, None, &["export", "--all", "-o", out.to_str().unwrap()]);
     assert!(err.contains("already holds files"), "{err}");
 }

@@ -2,41 +2,12 @@
 //! search of the data directory for what was written while a passphrase was set.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use kintsugi_service::Vault;
 
-fn kintsugi(dir: &Path, pass: Option<&Path>, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kintsugi"));
-    cmd.arg("--data-dir").arg(dir);
-    if let Some(file) = pass {
-        cmd.arg("--passphrase-file").arg(file);
-    }
-    cmd.args(args)
-        .env_remove("KINTSUGI_DATA_DIR")
-        .env_remove("KINTSUGI_PASSPHRASE_FILE")
-        .output()
-        .expect("the binary runs")
-}
-
-fn ok(dir: &Path, pass: Option<&Path>, args: &[&str]) -> String {
-    let out = kintsugi(dir, pass, args);
-    assert!(
-        out.status.success(),
-        "kintsugi {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Exit status 1 and one line on stderr.
-fn fails(dir: &Path, pass: Option<&Path>, args: &[&str]) -> String {
-    let out = kintsugi(dir, pass, args);
-    assert_eq!(out.status.code(), Some(1), "kintsugi {args:?}");
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.trim_end().lines().count(), 1, "one clear line: {err}");
-    err
-}
+mod binary;
+use binary::{fails_with as fails, ok_with as ok};
 
 fn write_pass(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
