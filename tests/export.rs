@@ -8,28 +8,10 @@ use binary::{fails_with, ok};
 
 #[path = "../crates/core/tests/common/year.rs"]
 mod year;
-use year::{MARKERS, ap, couple, month, ms, sync};
+use year::{MARKERS, SECTIONS, ap, couple, month, ms, sync};
 
 const MONTHS: [&str; 12] = [
     "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
-];
-
-const SECTIONS: [&str; 15] = [
-    "Our agreement",
-    "Check-ins",
-    "Commitments",
-    "Shared journal entries",
-    "Disclosures",
-    "Triggers",
-    "Reassurance plan",
-    "Breaks",
-    "Questions and answers",
-    "Wins and appreciation",
-    "Time together",
-    "Apologies",
-    "Therapy topics",
-    "Self-care",
-    "My private journal",
 ];
 
 /// A year of everything, one tagged day a month, and at its end a day only Alex answered.

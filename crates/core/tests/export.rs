@@ -4,7 +4,7 @@ use kintsugi_core::*;
 
 #[path = "common/year.rs"]
 mod year;
-use year::{MARKERS, couple, month, ms, sync};
+use year::{MARKERS, SECTIONS, couple, month, ms, sync};
 
 fn march() -> ExportScope {
     ExportScope {
@@ -121,23 +121,7 @@ fn markdown_and_html_hold_only_the_period_and_every_section() {
                 );
             }
         }
-        for title in [
-            "Our agreement",
-            "Check-ins",
-            "Commitments",
-            "Shared journal entries",
-            "Disclosures",
-            "Triggers",
-            "Reassurance plan",
-            "Breaks",
-            "Questions and answers",
-            "Wins and appreciation",
-            "Time together",
-            "Apologies",
-            "Therapy topics",
-            "Self-care",
-            "My private journal",
-        ] {
+        for title in SECTIONS {
             let heading = match format {
                 ExportFormat::Html => format!("<h2>{title}</h2>"),
                 _ => format!("\n## {title}\n"),

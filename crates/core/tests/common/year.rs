@@ -5,6 +5,25 @@
 use kintsugi_core::automerge::ActorId;
 use kintsugi_core::*;
 
+/// The export's section headings, in order (the private journal only with `own_private`).
+pub const SECTIONS: [&str; 15] = [
+    "Our agreement",
+    "Check-ins",
+    "Commitments",
+    "Shared journal entries",
+    "Disclosures",
+    "Triggers",
+    "Reassurance plan",
+    "Breaks",
+    "Questions and answers",
+    "Wins and appreciation",
+    "Time together",
+    "Apologies",
+    "Therapy topics",
+    "Self-care",
+    "My private journal",
+];
+
 /// What each month writes: every section of the export, one marker each. The agreement and the
 /// plan are texts whose current wording holds every month's typing; their markers show up as
 /// "changes within the period" only for the month they were typed in.
