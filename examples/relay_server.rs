@@ -24,7 +24,9 @@ async fn main() -> Result<()> {
     let mut server = Server::spawn(config)
         .await
         .with_context(|| format!("could not start the relay on {addr}"))?;
-    let bound = server.http_addr().context("the relay has no HTTP listener")?;
+    let bound = server
+        .http_addr()
+        .context("the relay has no HTTP listener")?;
     println!("relay listening on http://{bound}");
     // Ends only if the server's own tasks fail; the tests stop it with SIGKILL.
     server

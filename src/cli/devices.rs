@@ -7,7 +7,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use kintsugi_service::{
-    Handle, NetOptions, NetRequest, PairingOutcome, PeerView, Snapshot, Vault, now_ms, spawn_with,
+    ConnectionPath, Handle, NetOptions, NetRequest, PairingOutcome, PeerView, RelayView, Snapshot,
+    Vault, now_ms, spawn_with,
 };
 
 use super::{local_time, net_options};
@@ -123,10 +124,57 @@ pub fn status(dir: &Path, mut vault: Vault, json: bool, out: &mut dyn Write) -> 
             writeln!(out, "Not paired with any device.")?;
         }
         for p in &peers {
-            writeln!(out, "{}  {}: {}", p.short_id(), p.label, synced_words(p))?;
+            let how = match p.path {
+                Some(ConnectionPath::Relay) => ", last connected through the relay",
+                Some(ConnectionPath::Direct) => ", last connected directly",
+                None => "",
+            };
+            writeln!(
+                out,
+                "{}  {}: {}{how}",
+                p.short_id(),
+                p.label,
+                synced_words(p)
+            )?;
         }
     }
     Ok(())
+}
+
+/// "connected through the relay", "connected directly" or "not reachable".
+fn reach_words(p: &PeerView) -> &'static str {
+    match (p.connected, p.path) {
+        (false, _) => "not reachable",
+        (true, Some(ConnectionPath::Relay)) => "connected through the relay",
+        (true, Some(ConnectionPath::Direct)) => "connected directly",
+        (true, None) => "connected",
+    }
+}
+
+/// One peer's status line while syncing.
+fn peer_line(p: &PeerView) -> String {
+    format!("{}: {}, {}", p.label, reach_words(p), synced_words(p))
+}
+
+/// The relay's status line: connected, or why not and what to check. iroh's own words are
+/// kept for support; the advice is the same for every failure.
+fn relay_line(r: &RelayView) -> String {
+    if r.connected {
+        format!("relay {}: connected", r.url)
+    } else {
+        format!(
+            "relay {}: not reachable ({}); check that it runs, that this device can reach it, and whether its address starts with https:// (TLS) or http:// (no TLS)",
+            r.url,
+            r.error.as_deref().unwrap_or("still connecting")
+        )
+    }
+}
+
+/// Every status line of a snapshot: one per peer, then the relay's.
+fn status_lines(s: &Snapshot) -> Vec<String> {
+    let mut lines: Vec<String> = s.sync.peers.iter().map(peer_line).collect();
+    lines.extend(s.sync.relay.as_ref().map(relay_line));
+    lines
 }
 
 fn scope_word(scope: &str) -> &'static str {
@@ -267,24 +315,7 @@ pub fn sync(vault: Vault, once: bool, timeout: Option<u64>) -> Result<()> {
             let snap = handle
                 .wait_for(Duration::from_secs(1), |_| false)
                 .unwrap_or_else(|| handle.snapshot());
-            let line = snap
-                .sync
-                .peers
-                .iter()
-                .map(|p| {
-                    format!(
-                        "{}: {}{}",
-                        p.label,
-                        if p.connected {
-                            "connected, "
-                        } else {
-                            "not reachable, "
-                        },
-                        synced_words(p)
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
+            let line = status_lines(&snap).join("; ");
             if line != last {
                 println!("{line}");
                 last = line;
@@ -308,19 +339,43 @@ pub fn sync(vault: Vault, once: bool, timeout: Option<u64>) -> Result<()> {
     let last = handle.snapshot();
     finish(&handle);
     if snap.is_some() {
-        println!("In sync with {} device(s).", last.sync.peers.len());
+        let how: Vec<_> = last
+            .sync
+            .peers
+            .iter()
+            .map(|p| format!("{} ({})", p.label, reach_words(p)))
+            .collect();
+        println!(
+            "In sync with {} device(s): {}.",
+            last.sync.peers.len(),
+            how.join(", ")
+        );
         Ok(())
     } else {
-        let behind: Vec<_> = last
+        let mut behind: Vec<_> = last
             .sync
             .peers
             .iter()
             .filter(|p| !p.connected || p.pending)
-            .map(|p| format!("{} ({})", p.label, p.short_id()))
+            .map(|p| {
+                let state = if p.connected {
+                    "connected but not yet in sync"
+                } else {
+                    "not reachable"
+                };
+                format!("{} ({}) is {state}", p.label, p.short_id())
+            })
             .collect();
+        if let Some(r) = last.sync.relay.as_ref().filter(|r| !r.connected) {
+            behind.push(relay_line(r));
+        } else if last.sync.settings.relay_url.is_none() {
+            behind.push(
+                "no relay is set, so only devices on a network this device reaches directly can sync (see `kintsugi network relay`)".into(),
+            );
+        }
         bail!(
-            "not in sync with {} before the time ran out; your changes are saved here and will sync when both devices are online",
-            behind.join(", ")
+            "not in sync before the time ran out: {}. Your changes are saved here and will sync when both devices are online",
+            behind.join("; ")
         )
     }
 }

@@ -12,6 +12,7 @@ mod export;
 mod history;
 mod journal;
 mod lock;
+mod network;
 mod plan;
 mod question;
 mod reminders;
@@ -42,6 +43,7 @@ use doc::DocCmd;
 use export::ExportArgs;
 use journal::JournalCmd;
 use lock::LockCmd;
+use network::NetworkCmd;
 use plan::PlanCmd;
 use question::QuestionCmd;
 use reminders::RemindersCmd;
@@ -150,7 +152,11 @@ enum Cmd {
     /// The app lock: set, change or remove the passphrase that encrypts this device's data.
     #[command(subcommand)]
     Lock(LockCmd),
-    /// Paired devices, when each last synced, and whether local changes are waiting.
+    /// How this device reaches its paired devices: the relay for syncing across networks.
+    #[command(subcommand)]
+    Network(NetworkCmd),
+    /// Paired devices, when each last synced, how (direct or through the relay), and whether
+    /// local changes are waiting.
     Status {
         #[arg(long)]
         json: bool,
@@ -249,7 +255,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // A second own device is set up by what it receives; sync and pairing must work before.
     let needs_setup = !matches!(
         cmd,
-        Cmd::Sync { .. } | Cmd::Status { .. } | Cmd::Peers(_) | Cmd::Unpair { .. } | Cmd::Lock(_)
+        Cmd::Sync { .. }
+            | Cmd::Status { .. }
+            | Cmd::Peers(_)
+            | Cmd::Unpair { .. }
+            | Cmd::Lock(_)
+            | Cmd::Network(_)
     );
     if needs_setup && !vault.view().is_set_up() {
         bail!("this device is not set up yet; run `kintsugi init --name NAME --partner NAME`");
@@ -276,6 +287,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Cmd::Doc(c) => doc::run(vault, c, out),
         Cmd::Peers(c) => devices::peers(vault, c, out),
         Cmd::Lock(c) => lock::run(vault, c, out),
+        Cmd::Network(c) => network::run(vault, c, out),
         Cmd::Status { json } => devices::status(&dir, vault, json, out),
         // These hand the open (and, with a passphrase, unlocked) vault to the engine.
         Cmd::Pair(PairCmd::Invite {

@@ -156,6 +156,8 @@ fn unpairing_alone_from_the_safety_page() {
             paired_at: now_ms(),
             last_synced: None,
             synced_heads: vec![],
+            addr_seen: Default::default(),
+            last_path: None,
         },
     )
     .unwrap();

@@ -391,6 +391,8 @@ fn main() {
             paired_at: T0,
             last_synced: Some(now),
             synced_heads: Vec::new(),
+            addr_seen: Default::default(),
+            last_path: None,
         },
     )
     .expect("peer");

@@ -18,7 +18,8 @@ pub use kintsugi_store::{DATA_DIR_ENV, FILE_NAME, StoreError, resolve_data_dir};
 pub use kintsugi_sync::PairingFailure;
 pub use kintsugi_sync::transport::{endpoint_id_of, loopback_only_network};
 pub use peers::{
-    InviteView, NetError, NetworkSettings, PairingOutcome, PeerRecord, PeerView, Refusal, SyncView,
+    ADDR_MAX_AGE_MS, ConnectionPath, InviteView, MAX_REMEMBERED_ADDRS, NetError, NetworkSettings,
+    PairingOutcome, PeerRecord, PeerView, Refusal, RelayView, SyncView,
 };
 pub use secrecy::{ExposeSecret, SecretString};
 pub use vault::{Vault, VaultError};

@@ -302,6 +302,8 @@ impl Vault {
                 last_synced: rec.last_synced,
                 // Short-circuits: reading heads would close the open typing transaction.
                 pending: typing || self.heads_for(rec.scope()) != rec.synced_heads,
+                path: rec.last_path,
+                addrs: rec.addrs.clone(),
             })
             .collect()
     }

@@ -6,7 +6,7 @@ mod lock;
 mod net;
 mod pairing;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -19,7 +19,10 @@ use kintsugi_sync::transport::StatusEvent;
 pub use lock::{AUTO_LOCK_CHOICES, LockView, PassphraseChange, PassphraseJob, UnlockFailure};
 pub use net::NetOptions;
 
-use crate::peers::{InviteView, NetError, NetworkSettings, PairingOutcome, Refusal, SyncView};
+use crate::peers::{
+    ConnectionPath, InviteView, NetError, NetworkSettings, PairingOutcome, Refusal, RelayView,
+    SyncView,
+};
 use crate::vault::{Vault, VaultError};
 use net::Net;
 
@@ -300,6 +303,10 @@ struct Worker {
     net_error: Option<String>,
     device_id: String,
     connected: HashSet<[u8; 32]>,
+    /// How each connected peer is reached now.
+    paths: HashMap<[u8; 32], ConnectionPath>,
+    /// The relay's state, while one is set and the node runs.
+    relay: Option<RelayView>,
     invite: Option<InviteView>,
     joining: bool,
     outcome: Option<PairingOutcome>,
@@ -334,6 +341,8 @@ impl Worker {
             net_error: None,
             device_id: String::new(),
             connected: HashSet::new(),
+            paths: HashMap::new(),
+            relay: None,
             invite: None,
             joining: false,
             outcome: None,
@@ -350,7 +359,17 @@ impl Worker {
 
     fn sync_view(&self) -> SyncView {
         let mut v = lock(&self.vault);
-        let peers = v.peer_views(|id| self.connected.contains(id));
+        let mut peers = v.peer_views(|id| self.connected.contains(id));
+        for p in &mut peers {
+            if p.connected
+                && let Some(path) = hex::decode(&p.id)
+                    .ok()
+                    .and_then(|id| <[u8; 32]>::try_from(id).ok())
+                    .and_then(|id| self.paths.get(&id))
+            {
+                p.path = Some(*path);
+            }
+        }
         SyncView {
             online: self.net.is_some(),
             error: self.net_error.clone(),
@@ -361,6 +380,7 @@ impl Worker {
             outcome: self.outcome.clone(),
             settings: v.network_settings(),
             warning: self.warning.clone(),
+            relay: self.relay.clone(),
         }
     }
 

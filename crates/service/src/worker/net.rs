@@ -4,12 +4,21 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use kintsugi_sync::transport::{DocHost, NodeConfig, StatusEvent, SyncNode};
+use kintsugi_sync::transport::{
+    DocHost, NodeConfig, PeerPath, StatusEvent, SyncNode, normalize_relay_url,
+};
 
 use super::host::Host;
 use super::{NetRequest, Request, Worker, lock, short};
 use crate::clock::now_ms;
-use crate::peers::NetError;
+use crate::peers::{ConnectionPath, NetError, PeerRecord, RelayView};
+
+fn connection_path(p: PeerPath) -> ConnectionPath {
+    match p {
+        PeerPath::Direct => ConnectionPath::Direct,
+        PeerPath::Relay => ConnectionPath::Relay,
+    }
+}
 
 /// How the worker reaches the network. Tests bind loopback only.
 #[derive(Clone, Debug)]
@@ -177,6 +186,8 @@ impl Worker {
             net.rt.shutdown_timeout(Duration::from_secs(2));
         }
         self.connected.clear();
+        self.paths.clear();
+        self.relay = None;
         self.invite = None;
     }
 
@@ -207,13 +218,10 @@ impl Worker {
         }
     }
 
-    fn set_settings(&mut self, s: crate::peers::NetworkSettings) -> Result<(), NetError> {
-        if let Some(url) = &s.relay_url
-            && !(url.starts_with("https://") || url.starts_with("http://"))
-        {
-            return Err(NetError::other(format!(
-                "'{url}' is not a relay address like https://relay.example.org"
-            )));
+    fn set_settings(&mut self, mut s: crate::peers::NetworkSettings) -> Result<(), NetError> {
+        // Checked the way the endpoint will read it, so a stored relay always starts.
+        if let Some(url) = &s.relay_url {
+            s.relay_url = Some(normalize_relay_url(url).map_err(NetError::other)?);
         }
         lock(&self.vault)
             .set_network_settings(&s)
@@ -234,15 +242,56 @@ impl Worker {
         )
     }
 
+    /// Changes a paired device's stored record; `f` says whether it changed anything.
+    fn update_peer(&self, peer: &[u8; 32], f: impl FnOnce(&mut PeerRecord) -> bool) {
+        let v = lock(&self.vault);
+        if let Ok(peers) = v.peers()
+            && let Some((_, mut rec)) = peers.into_iter().find(|(id, _)| id == peer)
+            && f(&mut rec)
+            && let Err(e) = v.put_peer(peer, &rec)
+        {
+            tracing::warn!("could not remember how to reach a paired device: {e}");
+        }
+    }
+
     /// Returns whether the view changed.
     pub(super) fn event(&mut self, ev: StatusEvent) -> bool {
         match ev {
             StatusEvent::PeerConnected { peer } => {
                 self.connected.insert(peer);
+                // Known at once in most cases; `PathChanged` follows within a moment otherwise.
+                if let Some(path) = self.net.as_ref().and_then(|n| n.node.peer_path(&peer)) {
+                    self.paths.insert(peer, connection_path(path));
+                }
             }
             StatusEvent::PeerDisconnected { peer, reason } => {
                 tracing::info!(peer = %short(&peer), "disconnected: {reason}");
                 self.connected.remove(&peer);
+                self.paths.remove(&peer);
+            }
+            StatusEvent::PathChanged { peer, path } => {
+                let path = connection_path(path);
+                tracing::info!(peer = %short(&peer), "connected {}", path.as_str());
+                self.paths.insert(peer, path);
+                self.update_peer(&peer, |rec| {
+                    let changed = rec.last_path != Some(path);
+                    rec.last_path = Some(path);
+                    changed
+                });
+            }
+            StatusEvent::PeerAddrs { peer, addrs } => {
+                let fresh = PeerRecord::addrs_of(&addrs);
+                self.update_peer(&peer, |rec| rec.remember_addrs(&fresh, now_ms()));
+            }
+            StatusEvent::Relay(state) => {
+                if let Some(e) = &state.error {
+                    tracing::warn!(relay = %state.url, "relay not reachable: {e}");
+                }
+                self.relay = Some(RelayView {
+                    url: state.url,
+                    connected: state.connected,
+                    error: state.error,
+                });
             }
             StatusEvent::InSync { peer, at } => {
                 let at = at

@@ -160,6 +160,8 @@ impl Worker {
             paired_at: now_ms(),
             last_synced: None,
             synced_heads: Vec::new(),
+            addr_seen: Default::default(),
+            last_path: None,
         };
         if let Err(e) = v.put_peer(&p.peer, &rec) {
             self.outcome = Some(PairingOutcome::Failed(NetError::other(format!(

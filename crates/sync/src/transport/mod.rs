@@ -3,6 +3,7 @@
 mod endpoint;
 mod host;
 mod pairing_protocol;
+mod presence;
 mod sync_protocol;
 
 use std::collections::{HashMap, HashSet};
@@ -23,11 +24,12 @@ pub use endpoint::{
     loopback_only_network,
 };
 pub use host::{DocHost, MemoryDocHost};
+pub use presence::{AnnounceError, PeerPath, RelayState, normalize_relay_url};
 
 use crate::pairing::{CodeError, Invite, Paired, PairingAddr, PairingError, PairingFailure};
 use crate::session::{DocName, Scope};
 use crate::wire::{FrameError, LEN_PREFIX, check_len};
-use endpoint::{AllowList, from_endpoint_addr};
+use endpoint::AllowList;
 use pairing_protocol::PairProtocol;
 use sync_protocol::{SyncProtocol, supervise};
 
@@ -114,6 +116,24 @@ pub enum StatusEvent {
         /// Its endpoint id.
         peer: [u8; 32],
     },
+    /// The path a connected peer's traffic takes changed (also sent once per new connection).
+    PathChanged {
+        /// Peer id.
+        peer: [u8; 32],
+        /// Direct, or through the relay.
+        path: PeerPath,
+    },
+    /// Addresses a connected peer is reachable at now: what it announced about itself, or the
+    /// remote address of a direct path that works. Persist them, so a device that moved is
+    /// found again without pairing again.
+    PeerAddrs {
+        /// Peer id.
+        peer: [u8; 32],
+        /// Its addresses, relays first.
+        addrs: Vec<PairingAddr>,
+    },
+    /// This device's connection to its configured relay changed (connected, or failing and why).
+    Relay(RelayState),
     /// An invite was used: persist `PairedPeer::from_paired(&paired)`.
     Paired(Paired),
     /// The open invite expired or was used or closed.
@@ -259,10 +279,33 @@ impl Core {
     }
 
     fn add_peer(&self, peer: PairedPeer) {
+        let peer = self.with_own_relay(peer);
         self.peers
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .insert(peer.id, peer);
+    }
+
+    /// The configured relay as iroh writes it, if one is set and valid.
+    fn relay_url(&self) -> Option<String> {
+        self.config
+            .relay_url
+            .as_deref()
+            .and_then(|u| normalize_relay_url(u).ok())
+    }
+
+    /// A peer remembered with no relay is also looked for on ours: a couple sets up one relay
+    /// for both, and a peer paired before the relay was switched on named none.
+    fn with_own_relay(&self, mut peer: PairedPeer) -> PairedPeer {
+        if let Some(url) = self.relay_url()
+            && !peer
+                .addrs
+                .iter()
+                .any(|a| matches!(a, PairingAddr::Relay(_)))
+        {
+            peer.addrs.push(PairingAddr::Relay(url));
+        }
+        peer
     }
 
     fn invite_open(&self) -> bool {
@@ -316,6 +359,8 @@ pub struct SyncNode {
     endpoint: Endpoint,
     router: Router,
     supervisor: Arc<AbortOnDrop>,
+    /// The connection and relay watchers of `presence`.
+    watchers: Arc<[AbortOnDrop; 2]>,
 }
 
 impl fmt::Debug for AbortOnDrop {
@@ -339,13 +384,16 @@ impl SyncNode {
             status,
             local_change: watch::channel(0).0,
             shutdown: watch::channel(false).0,
-            peers: RwLock::new(peers.into_iter().map(|p| (p.id, p)).collect()),
+            peers: RwLock::new(HashMap::new()),
             invite: Mutex::new(None),
             joining: Mutex::new(HashSet::new()),
             conns: Mutex::new(HashMap::new()),
             dial: Mutex::new(HashMap::new()),
             next_conn_id: AtomicU64::new(0),
         });
+        for p in peers {
+            core.add_peer(p);
+        }
         let endpoint = bind_endpoint(&config, AllowList(core.clone())).await?;
         let router = Router::builder(endpoint.clone())
             .accept(SYNC_ALPN, SyncProtocol(core.clone()))
@@ -361,12 +409,23 @@ impl SyncNode {
         // is open, so narrow it right away.
         endpoint.set_alpns(vec![SYNC_ALPN.to_vec()]);
         let supervisor = tokio::spawn(supervise(core.clone(), endpoint.clone()));
+        let watchers = [
+            AbortOnDrop(tokio::spawn(presence::watch_connections(
+                core.clone(),
+                endpoint.clone(),
+            ))),
+            AbortOnDrop(tokio::spawn(presence::watch_relay(
+                core.clone(),
+                endpoint.clone(),
+            ))),
+        ];
         Ok((
             SyncNode {
                 core,
                 endpoint,
                 router,
                 supervisor: Arc::new(AbortOnDrop(supervisor)),
+                watchers: Arc::new(watchers),
             },
             status_rx,
         ))
@@ -377,9 +436,16 @@ impl SyncNode {
         self.core.local_id
     }
 
-    /// Direct addresses this node is reachable at right now.
+    /// Addresses this node is reachable at right now: the configured relay first, then the
+    /// direct ones.
     pub fn addrs(&self) -> Vec<PairingAddr> {
-        from_endpoint_addr(&self.endpoint.addr())
+        presence::own_addrs(&self.core, &self.endpoint)
+    }
+
+    /// How a connected peer is reached right now; None when no session is up.
+    pub fn peer_path(&self, id: &[u8; 32]) -> Option<PeerPath> {
+        let conn = lock(&self.core.conns).get(id)?.conn.clone();
+        presence::selected_path(&conn).map(|(p, _)| p)
     }
 
     /// Adds or updates a paired peer (e.g. loaded from storage after start).
@@ -417,6 +483,9 @@ impl SyncNode {
     pub async fn shutdown(&self) {
         self.core.shutdown.send_replace(true);
         self.supervisor.0.abort();
+        for w in self.watchers.iter() {
+            w.0.abort();
+        }
         // Let sessions save their sync states before the router cancels them (bounded).
         let deadline = Instant::now() + Duration::from_secs(2);
         while !lock(&self.core.conns).is_empty() && Instant::now() < deadline {

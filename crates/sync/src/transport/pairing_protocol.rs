@@ -150,7 +150,14 @@ impl SyncNode {
         let join = Join::new(code, self.core.local_id, now_unix())?;
         let remote =
             EndpointId::from_bytes(&join.code().endpoint_id).map_err(|_| TransportError::BadKey)?;
-        let addr = to_endpoint_addr(remote, &join.code().addrs);
+        // A code made before the inviter reached its relay names none: try ours (see
+        // `Core::with_own_relay`).
+        let reachable = self.core.with_own_relay(PairedPeer {
+            id: join.code().endpoint_id,
+            scope: join.code().kind.scope(),
+            addrs: join.code().addrs.clone(),
+        });
+        let addr = to_endpoint_addr(remote, &reachable.addrs);
         let remote_bytes = join.code().endpoint_id;
         lock(&self.core.joining).insert(remote_bytes);
         let result = self.join_inner(&join, addr, info).await;
