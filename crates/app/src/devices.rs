@@ -1,7 +1,9 @@
 //! "Partner & devices": paired devices, making a pairing code, joining with one, and what a pairing's outcome means.
 
 use egui::{RichText, Ui};
-use kintsugi_service::{InviteView, NetError, NetRequest, PairingFailure, PeerView, Refusal};
+use kintsugi_service::{
+    ConnectionPath, InviteView, NetError, NetRequest, PairingFailure, PeerView, Refusal,
+};
 
 use crate::pairing::{self, Unpair};
 use crate::screens::Page;
@@ -77,6 +79,10 @@ fn explain(err: &NetError) -> (String, &'static str) {
     (what.to_owned(), next)
 }
 
+/// What going through a relay means for privacy, said wherever a relay is involved.
+pub(crate) const RELAY_PRIVACY: &str = "A relay forwards your devices' traffic end-to-end \
+     encrypted: it sees device ids and IP addresses, never what you write.";
+
 fn warn_text(ui: &mut Ui, text: String) {
     let warn = ui.visuals().warn_fg_color;
     ui.label(RichText::new(text).color(warn));
@@ -144,6 +150,20 @@ fn show(ui: &mut Ui, st: &mut DevicesState, shared: &mut Shared, f: &Frame<'_>) 
         if let Some(e) = &f.snap.sync.error {
             warn_text(ui, format!("Syncing is off: {e}"));
         }
+        if let Some(r) = f.snap.sync.relay.as_ref().filter(|r| !r.connected) {
+            warn_text(
+                ui,
+                format!(
+                    "Your relay ({}) cannot be reached right now. Everything you write is kept \
+                     here and syncs when it is back; check the address in Settings \
+                     (https:// or http://) and that the relay is running.",
+                    r.url
+                ),
+            );
+            if let Some(e) = &r.error {
+                ui.collapsing("Details", |ui| ui.weak(e));
+            }
+        }
     });
     ui.add_space(10.0);
 
@@ -171,6 +191,7 @@ fn show(ui: &mut Ui, st: &mut DevicesState, shared: &mut Shared, f: &Frame<'_>) 
              and catches up later.",
         );
         ui.label("To sync while you are on different networks, switch on a relay in Settings.");
+        ui.label(RELAY_PRIVACY);
     });
 }
 
@@ -186,6 +207,16 @@ fn peer_row(ui: &mut Ui, unpair: &mut Option<Unpair>, f: &Frame<'_>, peer: &Peer
             "— not reachable right now"
         });
     });
+    match (peer.connected, peer.path) {
+        (true, Some(ConnectionPath::Direct)) => {
+            ui.label("Connected directly, device to device.");
+        }
+        (true, Some(ConnectionPath::Relay)) => {
+            ui.label("Connected through your relay.");
+            ui.weak(RELAY_PRIVACY);
+        }
+        _ => {}
+    }
     ui.weak(if own {
         "Your own device: it also receives your private journal.".to_owned()
     } else {

@@ -46,6 +46,12 @@ fn devices_and_settings_without_a_network() {
         "Not paired — this device only. Everything you write"
     ));
     assert!(shows(&h, "Nothing goes through a server"));
+    // What a relay means for privacy, in one sentence, before anyone switches one on.
+    assert!(shows(
+        &h,
+        "A relay forwards your devices' traffic end-to-end encrypted: it sees device ids and IP \
+         addresses, never what you write."
+    ));
     assert!(
         h.query_by_role_and_label(Role::Button, "Invite my partner's device")
             .is_some()
@@ -93,7 +99,10 @@ fn devices_and_settings_without_a_network() {
     set_text(&mut h, "Relay address", "relay.example.org");
     assert!(!shows(&h, "Enter the relay's address"), "typing clears it");
     click(&mut h, "Apply");
-    assert!(shows(&h, "is not a relay address like https://"));
+    assert!(shows(
+        &h,
+        "is not a relay address: it must start with https://"
+    ));
     assert_eq!(snap(&h).sync.settings, NetworkSettings::default());
 
     set_text(&mut h, "Relay address", "https://relay.example.org");
@@ -256,6 +265,9 @@ fn two_windows_pair_through_the_ui_and_sync() {
     );
     a.run();
     assert!(a.query_by_label("Alex — reachable").is_some());
+    // Two windows on one machine reach each other without any relay.
+    assert!(shows(&a, "Connected directly, device to device."));
+    assert!(!shows(&a, "Connected through your relay"));
     assert!(!shows(&a, "Changes waiting to sync"));
     assert!(shows(&a, "synced just now"));
     click(&mut a, "Our agreement");

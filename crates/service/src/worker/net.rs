@@ -219,9 +219,11 @@ impl Worker {
     }
 
     fn set_settings(&mut self, mut s: crate::peers::NetworkSettings) -> Result<(), NetError> {
-        // Checked the way the endpoint will read it, so a stored relay always starts.
+        // Checked the way the endpoint will read it, so a stored relay always starts; kept as
+        // typed (trimmed), which is what Settings shows again.
         if let Some(url) = &s.relay_url {
-            s.relay_url = Some(normalize_relay_url(url).map_err(NetError::other)?);
+            normalize_relay_url(url).map_err(NetError::other)?;
+            s.relay_url = Some(url.trim().to_owned());
         }
         lock(&self.vault)
             .set_network_settings(&s)
