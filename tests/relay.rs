@@ -14,6 +14,9 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
+#[path = "../crates/service/benches/common/mod.rs"]
+mod year;
+
 const RELAY_ADDR: &str = "10.77.0.1:3340";
 const RELAY_URL: &str = "http://10.77.0.1:3340/";
 
@@ -581,4 +584,63 @@ fn a_relay_killed_while_syncing_loses_nothing_and_sync_resumes_when_it_is_back()
     let _relay = lab.relay();
     assert_synced(&sync_both(&a, &b, 30));
     assert!(b.section("conflict").starts_with("Written with no relay. "));
+}
+
+/// Not part of the suite: prints how long syncing through the relay takes, for the README.
+/// `tests/offline-net cargo test --locked --test relay -- --ignored --nocapture`
+/// (`KINTSUGI_BENCH_DAYS` sets the span, a year by default).
+#[test]
+#[ignore = "a measurement; run on demand (see its comment)"]
+fn measure_sync_through_the_relay() {
+    let lab = Lab::new();
+    let net_a = lab.network(1);
+    let net_b = lab.network(2);
+    let _relay = lab.relay();
+    let days = year::days_from_env();
+    let generated = year::generate(days);
+    println!(
+        "generated {days} days of daily use in {:.1} s",
+        generated.seconds
+    );
+    let year::Year { dir, vault, .. } = generated;
+    drop(vault);
+    let a = Device {
+        dir,
+        ns: &net_a,
+        port: 41009,
+    };
+    let b = Device::new(&net_b, 42009, "Alex", "Sam");
+    pair_through_relay(&a, &b);
+    let timed = |what: &str| {
+        let t = Instant::now();
+        let results = sync_both(&a, &b, 600);
+        let secs = t.elapsed().as_secs_f64();
+        assert_synced(&results);
+        assert!(
+            results[0].1.contains("through the relay"),
+            "{}",
+            results[0].1
+        );
+        println!("{what}: {secs:.2} s (both `sync --once`, from start to exit)");
+    };
+    timed("first sync of the year through the relay");
+    let a_sections = a.json(&["agreement", "show", "--json"]);
+    assert_eq!(a_sections, b.json(&["agreement", "show", "--json"]));
+    a.ok(&[
+        "agreement",
+        "edit",
+        "boundaries",
+        "--insert",
+        "0",
+        "One more line. ",
+    ]);
+    timed("one edit through the relay");
+    assert!(b.section("boundaries").starts_with("One more line. "));
+    // What a `sync --once` costs with nothing to do but start, open the store and stop.
+    let t = Instant::now();
+    a.ok(&["status"]);
+    println!(
+        "for scale: `status` on the year (start, open, exit): {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
 }

@@ -313,7 +313,7 @@ mod tests {
             decode_announce(&encode_announce(&many)).unwrap().len(),
             MAX_CODE_ADDRS
         );
-        let too_many = format!("{ANNOUNCE_HEADER}\n{}", vec!["10.0.0.1:1"; 9].join("\n"));
+        let too_many = format!("{ANNOUNCE_HEADER}\n{}", ["10.0.0.1:1"; 9].join("\n"));
         // Duplicates collapse, so nine copies of one address are one address.
         assert_eq!(decode_announce(too_many.as_bytes()).unwrap().len(), 1);
         let nine: Vec<String> = (0..9).map(|i| format!("10.0.0.{i}:1")).collect();
