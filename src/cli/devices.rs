@@ -338,16 +338,25 @@ pub fn sync(vault: Vault, once: bool, timeout: Option<u64>) -> Result<()> {
     std::thread::sleep(Duration::from_millis(300));
     let last = handle.snapshot();
     finish(&handle);
-    if snap.is_some() {
-        let how: Vec<_> = last
+    if let Some(snap) = snap {
+        // As they were when in sync (the other side may have hung up since); the path may
+        // have been learnt only in the moment after.
+        let how: Vec<_> = snap
             .sync
             .peers
             .iter()
-            .map(|p| format!("{} ({})", p.label, reach_words(p)))
+            .map(|p| {
+                let later = last.sync.peers.iter().find(|l| l.id == p.id);
+                let p = PeerView {
+                    path: p.path.or(later.and_then(|l| l.path)),
+                    ..p.clone()
+                };
+                format!("{} ({})", p.label, reach_words(&p))
+            })
             .collect();
         println!(
             "In sync with {} device(s): {}.",
-            last.sync.peers.len(),
+            snap.sync.peers.len(),
             how.join(", ")
         );
         Ok(())

@@ -56,8 +56,8 @@ fn explain(err: &NetError) -> (String, &'static str) {
         ),
         PairingFailure::Unreachable => (
             "The other device could not be reached.",
-            "Check that both devices are on the same network (Wi-Fi), and that the other device \
-             still shows its code.",
+            "Check that both devices are on the same network (Wi-Fi), or both use the same relay \
+             (Settings), and that the other device still shows its code.",
         ),
         PairingFailure::IncompatibleVersion => (
             "The two devices run different versions of Kintsugi.",
