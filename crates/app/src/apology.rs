@@ -5,7 +5,7 @@ use egui::{RichText, Ui};
 use kintsugi_core::{Apology, ApologyFields, Command, ExcuseFlag, ItemId, check_apology};
 
 use crate::screens::Page;
-use crate::widgets::{card, first_line, when};
+use crate::widgets::{Pager, card, first_line, when};
 use crate::{Frame, Shared};
 
 /// Saved this long after the last keystroke, if no step change saved it first (seconds).
@@ -200,6 +200,9 @@ pub struct ApologyState {
     last_sent: Option<u64>,
     /// The last share was taken: a quiet note at the top.
     shared: bool,
+    /// The partner's apologies and mine, a page at a time, newest first.
+    theirs_pages: Pager,
+    mine_pages: Pager,
 }
 
 impl Page for ApologyState {
@@ -280,10 +283,13 @@ fn show(ui: &mut Ui, st: &mut ApologyState, f: &Frame<'_>) {
     if !theirs.is_empty() {
         ui.add_space(12.0);
         ui.heading(format!("From {partner}"));
-        for a in theirs {
+        for a in theirs.iter().take(st.theirs_pages.shown()) {
             ui.add_space(8.0);
             shared_card(ui, f, a, false);
         }
+        ui.add_space(8.0);
+        st.theirs_pages
+            .more(ui, theirs.len(), &format!("apologies from {partner}"));
     }
 
     ui.add_space(16.0);
@@ -299,10 +305,13 @@ fn show(ui: &mut Ui, st: &mut ApologyState, f: &Frame<'_>) {
     if !mine.is_empty() {
         ui.add_space(16.0);
         ui.heading(format!("What you have shared with {partner}"));
-        for a in mine {
+        for a in mine.iter().take(st.mine_pages.shown()) {
             ui.add_space(8.0);
             shared_card(ui, f, a, true);
         }
+        ui.add_space(8.0);
+        st.mine_pages
+            .more(ui, mine.len(), "apologies you have shared");
     }
 }
 

@@ -1,17 +1,19 @@
 //! Check-ins, daily (under a minute) and weekly (a longer look back): answered apart, sealed in the data until both have answered, then shown side by side.
 
+use std::collections::HashMap;
+
 use chrono::{Local, NaiveDate, TimeZone};
 use egui::{RichText, Ui};
 use kintsugi_core::{
-    Command, DailyAnswers, DailyCheckIn, WeeklyAnswers, WeeklyCheckIn, iso_week, parse_date,
+    Command, DailyAnswers, DailyCheckIn, View, WeeklyAnswers, WeeklyCheckIn, iso_week, parse_date,
     week_days,
 };
 use kintsugi_service::today_local;
 
 use crate::screens::Page;
 use crate::widgets::{
-    CONNECTION_WORDS, MOOD_WORDS, SAFETY_WORDS, card, choice, first_line, long_date, scale_picker,
-    scale_word,
+    CONNECTION_WORDS, Derived, MOOD_WORDS, Pager, SAFETY_WORDS, card, choice, first_line,
+    long_date, scale_picker, scale_word,
 };
 use crate::{Frame, Shared};
 
@@ -28,6 +30,73 @@ pub struct CheckinState {
     kind: Kind,
     daily: DailyForm,
     weekly: WeeklyForm,
+    /// The earlier days and weeks: ten years are thousands of check-ins, paired up once per
+    /// snapshot (and day), not every frame, and drawn a page at a time.
+    days: Derived<String, Vec<Period>>,
+    weeks: Derived<String, Vec<Period>>,
+    day_pages: Pager,
+    week_pages: Pager,
+    /// This week's commitment log and moments, for the weekly check-in.
+    week_log: Derived<String, Vec<LogRow>>,
+    week_moments: Derived<String, Vec<String>>,
+}
+
+/// One earlier day or week: indices of my answers and the partner's into the view's list.
+struct Period {
+    key: String,
+    mine: Option<usize>,
+    theirs: Option<usize>,
+    partner_answered: bool,
+}
+
+/// One commitment log entry of a week: its day, the commitment and the entry (indices).
+struct LogRow {
+    day: NaiveDate,
+    commitment: usize,
+    log: usize,
+}
+
+/// Pairs up the check-ins of every period but `current` (newest first) with the partner's
+/// seals: one pass over each list instead of a search per period.
+fn periods<'a>(
+    v: &View,
+    current: &str,
+    answers: impl Iterator<Item = (&'a str, &'a kintsugi_core::PartnerId)>,
+    seals: impl Iterator<Item = &'a str>,
+) -> Vec<Period> {
+    let mut by_key: HashMap<&str, Period> = HashMap::new();
+    let me = v.me.as_ref();
+    for (i, (key, by)) in answers.enumerate() {
+        if key == current {
+            continue;
+        }
+        let p = by_key.entry(key).or_insert_with(|| Period {
+            key: key.to_owned(),
+            mine: None,
+            theirs: None,
+            partner_answered: false,
+        });
+        // The first of each, as `View::daily_pair` finds them.
+        if Some(by) == me {
+            p.mine.get_or_insert(i);
+        } else {
+            p.theirs.get_or_insert(i);
+            p.partner_answered = true;
+        }
+    }
+    for key in seals {
+        if let Some(p) = by_key.get_mut(key) {
+            p.partner_answered = true;
+        }
+    }
+    // Only the partner answered a period: nothing of theirs is here, and nothing of mine to
+    // show beside it.
+    let mut out: Vec<Period> = by_key
+        .into_values()
+        .filter(|p| p.mine.is_some() || p.theirs.is_some())
+        .collect();
+    out.sort_unstable_by(|a, b| b.key.cmp(&a.key));
+    out
 }
 
 #[derive(Default)]
@@ -59,8 +128,8 @@ impl Page for CheckinState {
         switch(ui, &mut self.kind);
         ui.add_space(8.0);
         match self.kind {
-            Kind::Daily => daily(ui, &mut self.daily, f),
-            Kind::Weekly => weekly(ui, &mut self.weekly, f),
+            Kind::Daily => daily(ui, self, f),
+            Kind::Weekly => weekly(ui, self, f),
         }
     }
 
@@ -169,7 +238,8 @@ fn date_key(d: NaiveDate) -> String {
 // ---------------------------------------------------------------------------------------------
 // Daily
 
-fn daily(ui: &mut Ui, st: &mut DailyForm, f: &Frame<'_>) {
+fn daily(ui: &mut Ui, state: &mut CheckinState, f: &Frame<'_>) {
+    let st = &mut state.daily;
     let today = date_key(today_local());
     if st.date != today {
         *st = DailyForm {
@@ -232,7 +302,7 @@ fn daily(ui: &mut Ui, st: &mut DailyForm, f: &Frame<'_>) {
         }
     }
 
-    daily_history(ui, f, &today);
+    daily_history(ui, state, f, &today);
 }
 
 fn daily_form(ui: &mut Ui, st: &mut DailyForm, f: &Frame<'_>, today: &str) {
@@ -345,47 +415,39 @@ fn daily_answers(ui: &mut Ui, name: &str, c: &DailyCheckIn) {
     }
 }
 
-fn daily_history(ui: &mut Ui, f: &Frame<'_>, today: &str) {
-    let mut dates: Vec<&str> = f
-        .view
-        .daily_checkins
-        .iter()
-        .map(|c| c.date.as_str())
-        .chain(
-            f.view
-                .checkin_seals
+fn daily_history(ui: &mut Ui, st: &mut CheckinState, f: &Frame<'_>, today: &str) {
+    let days = st.days.get(f, today.to_owned(), |v, today| {
+        let me = v.me.as_ref();
+        periods(
+            v,
+            today,
+            v.daily_checkins.iter().map(|c| (c.date.as_str(), &c.by)),
+            v.checkin_seals
                 .iter()
-                .filter(|s| !s.weekly)
+                .filter(|s| !s.weekly && Some(&s.by) != me)
                 .map(|s| s.period.as_str()),
         )
-        .filter(|d| *d != today)
-        .collect();
-    dates.sort_unstable_by(|a, b| b.cmp(a));
-    dates.dedup();
+    });
     ui.add_space(20.0);
     ui.heading("Earlier days");
-    let mut any = false;
-    for d in dates {
-        let (mine, theirs) = f.view.daily_pair(d);
-        if mine.is_none() && theirs.is_none() {
-            // Only the partner answered that day: nothing of theirs is here, and there is
-            // nothing of mine to show beside it.
-            continue;
-        }
-        any = true;
+    if days.is_empty() {
+        ui.weak("Past check-ins will appear here, newest first.");
+    }
+    for d in days.iter().take(st.day_pages.shown()) {
+        let at = |i: Option<usize>| i.and_then(|i| f.view.daily_checkins.get(i));
+        let (mine, theirs) = (at(d.mine), at(d.theirs));
         ui.add_space(10.0);
-        ui.label(RichText::new(long_date(d)).strong());
+        ui.label(RichText::new(long_date(&d.key)).strong());
         let p = Pair {
             mine,
             theirs,
             sealed: mine.is_some_and(|m| m.sealed),
-            partner_answered: f.view.partner_answered(d, false),
+            partner_answered: d.partner_answered,
         };
         pair_view(ui, f, &p, "that day", daily_answers);
     }
-    if !any {
-        ui.weak("Past check-ins will appear here, newest first.");
-    }
+    ui.add_space(10.0);
+    st.day_pages.more(ui, days.len(), "days");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -402,7 +464,8 @@ fn week_label(week: &str) -> String {
     }
 }
 
-fn weekly(ui: &mut Ui, st: &mut WeeklyForm, f: &Frame<'_>) {
+fn weekly(ui: &mut Ui, state: &mut CheckinState, f: &Frame<'_>) {
+    let st = &mut state.weekly;
     let week = iso_week(today_local());
     if st.week != week {
         *st = WeeklyForm {
@@ -449,7 +512,7 @@ fn weekly(ui: &mut Ui, st: &mut WeeklyForm, f: &Frame<'_>) {
                     .size(18.0)
                     .strong(),
             );
-            commitment_log(ui, f, &week);
+            commitment_log(ui, &mut state.week_log, f, &week);
         }
         _ if saving => {
             ui.horizontal(|ui| {
@@ -467,14 +530,16 @@ fn weekly(ui: &mut Ui, st: &mut WeeklyForm, f: &Frame<'_>) {
                 });
                 ui.add_space(8.0);
             }
-            weekly_form(ui, st, f, &week);
+            weekly_form(ui, state, f, &week);
         }
     }
 
-    weekly_history(ui, f, &week);
+    weekly_history(ui, state, f, &week);
 }
 
-fn weekly_form(ui: &mut Ui, st: &mut WeeklyForm, f: &Frame<'_>, week: &str) {
+fn weekly_form(ui: &mut Ui, state: &mut CheckinState, f: &Frame<'_>, week: &str) {
+    let st = &mut state.weekly;
+    let (log, moments) = (&mut state.week_log, &mut state.week_moments);
     card(ui, |ui| {
         text_field(
             ui,
@@ -501,7 +566,7 @@ fn weekly_form(ui: &mut Ui, st: &mut WeeklyForm, f: &Frame<'_>, week: &str) {
             &mut st.form.commitments,
             |ui| {
                 ui.weak("This week's commitment log:");
-                commitment_log(ui, f, week);
+                commitment_log(ui, log, f, week);
             },
         );
         ui.add_space(6.0);
@@ -511,7 +576,7 @@ fn weekly_form(ui: &mut Ui, st: &mut WeeklyForm, f: &Frame<'_>, week: &str) {
             "What you noticed and appreciated this week",
             3,
             &mut st.form.wins,
-            |ui| week_moments(ui, f, week),
+            |ui| week_moments(ui, moments, f, week),
         );
         ui.add_space(6.0);
         text_field(
@@ -570,28 +635,45 @@ fn agreement_status(ui: &mut Ui, f: &Frame<'_>) {
 }
 
 /// Every commitment's log entries dated in `week`, oldest first: read-only, for review.
-fn commitment_log(ui: &mut Ui, f: &Frame<'_>, week: &str) {
-    let Some((mon, sun)) = week_days(week) else {
-        return;
-    };
-    let mut rows = Vec::new();
-    for c in &f.view.commitments {
-        for l in &c.log {
-            if let Some(d) = parse_date(&l.date)
-                && (mon..=sun).contains(&d)
-            {
-                rows.push((d, c, l));
+fn commitment_log(ui: &mut Ui, rows: &mut Derived<String, Vec<LogRow>>, f: &Frame<'_>, week: &str) {
+    let rows = rows.get(f, week.to_owned(), |v, week| {
+        let Some((mon, sun)) = week_days(week) else {
+            return Vec::new();
+        };
+        let mut rows = Vec::new();
+        for (ci, c) in v.commitments.iter().enumerate() {
+            for (li, l) in c.log.iter().enumerate() {
+                if let Some(d) = parse_date(&l.date)
+                    && (mon..=sun).contains(&d)
+                {
+                    rows.push(LogRow {
+                        day: d,
+                        commitment: ci,
+                        log: li,
+                    });
+                }
             }
         }
-    }
+        rows.sort_by(|a, b| {
+            a.day.cmp(&b.day).then_with(|| {
+                v.commitments[a.commitment]
+                    .text
+                    .cmp(&v.commitments[b.commitment].text)
+            })
+        });
+        rows
+    });
     if rows.is_empty() {
         ui.weak("Nothing was logged this week.");
         return;
     }
-    rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.text.cmp(&b.1.text)));
-    for (d, c, l) in rows {
+    for r in rows {
+        let Some(c) = f.view.commitments.get(r.commitment) else {
+            continue;
+        };
+        let Some(l) = c.log.get(r.log) else { continue };
         ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new(d.format("%a %-d %b").to_string()).strong());
+            ui.label(RichText::new(r.day.format("%a %-d %b").to_string()).strong());
             ui.label(format!(
                 "{}: {} · {}",
                 f.view.name_of(&c.by),
@@ -608,32 +690,36 @@ fn commitment_log(ui: &mut Ui, f: &Frame<'_>, week: &str) {
 }
 
 /// The wins and moments of `week`, as a reminder while writing about them.
-fn week_moments(ui: &mut Ui, f: &Frame<'_>, week: &str) {
-    let Some((mon, sun)) = week_days(week) else {
-        return;
-    };
-    let moments: Vec<_> = f
-        .view
-        .moments()
-        .into_iter()
-        .filter(|m| {
-            Local
-                .timestamp_millis_opt(m.at)
-                .single()
-                .is_some_and(|t| (mon..=sun).contains(&t.date_naive()))
-        })
-        .collect();
-    if moments.is_empty() {
+fn week_moments(ui: &mut Ui, lines: &mut Derived<String, Vec<String>>, f: &Frame<'_>, week: &str) {
+    let lines = lines.get(f, week.to_owned(), |v, week| {
+        let Some((mon, sun)) = week_days(week) else {
+            return Vec::new();
+        };
+        v.moments()
+            .into_iter()
+            .filter(|m| {
+                Local
+                    .timestamp_millis_opt(m.at)
+                    .single()
+                    .is_some_and(|t| (mon..=sun).contains(&t.date_naive()))
+            })
+            .rev()
+            .map(|m| {
+                format!(
+                    "{} · {}: {}",
+                    m.kind.label(),
+                    v.name_of(&m.by),
+                    first_line(&m.text, 70)
+                )
+            })
+            .collect()
+    });
+    if lines.is_empty() {
         return;
     }
     ui.weak("Noted this week:");
-    for m in moments.iter().rev() {
-        ui.weak(format!(
-            "{} · {}: {}",
-            m.kind.label(),
-            f.view.name_of(&m.by),
-            first_line(&m.text, 70)
-        ));
+    for line in lines {
+        ui.weak(line);
     }
 }
 
@@ -659,32 +745,38 @@ fn weekly_answers(ui: &mut Ui, name: &str, c: &WeeklyCheckIn) {
     }
 }
 
-fn weekly_history(ui: &mut Ui, f: &Frame<'_>, this_week: &str) {
-    let mut weeks: Vec<&str> = f
-        .view
-        .weekly_checkins
-        .iter()
-        .map(|c| c.week.as_str())
-        .filter(|w| *w != this_week)
-        .collect();
-    weeks.sort_unstable_by(|a, b| b.cmp(a));
-    weeks.dedup();
+fn weekly_history(ui: &mut Ui, st: &mut CheckinState, f: &Frame<'_>, this_week: &str) {
+    let weeks = st.weeks.get(f, this_week.to_owned(), |v, this_week| {
+        let me = v.me.as_ref();
+        periods(
+            v,
+            this_week,
+            v.weekly_checkins.iter().map(|c| (c.week.as_str(), &c.by)),
+            v.checkin_seals
+                .iter()
+                .filter(|s| s.weekly && Some(&s.by) != me)
+                .map(|s| s.period.as_str()),
+        )
+    });
     ui.add_space(20.0);
     ui.heading("Earlier weeks");
     if weeks.is_empty() {
         ui.weak("Past weekly check-ins will appear here, newest first.");
         return;
     }
-    for w in weeks {
-        let (mine, theirs) = f.view.weekly_pair(w);
+    for w in weeks.iter().take(st.week_pages.shown()) {
+        let at = |i: Option<usize>| i.and_then(|i| f.view.weekly_checkins.get(i));
+        let (mine, theirs) = (at(w.mine), at(w.theirs));
         ui.add_space(10.0);
-        ui.label(RichText::new(format!("Week of {}", week_label(w))).strong());
+        ui.label(RichText::new(format!("Week of {}", week_label(&w.key))).strong());
         let p = Pair {
             mine,
             theirs,
             sealed: mine.is_some_and(|m| m.sealed),
-            partner_answered: f.view.partner_answered(w, true),
+            partner_answered: w.partner_answered,
         };
         pair_view(ui, f, &p, "that week", weekly_answers);
     }
+    ui.add_space(10.0);
+    st.week_pages.more(ui, weeks.len(), "weeks");
 }

@@ -15,13 +15,13 @@ use kintsugi_core::{
 use kintsugi_service::today_local;
 
 use crate::screens::Page;
-use crate::widgets::{card, choice, long_date, when};
+use crate::widgets::{Derived, Pager, card, choice, long_date, when};
 use crate::{Frame, Shared};
 
 /// Weeks the calendar shows at once; "Earlier" and "Later" move by as many.
 pub const WEEKS: usize = 26;
 
-/// How many logged days the detail shows before "Show every logged day".
+/// How many logged days the detail shows at first, and adds with each "Show earlier".
 const LOG_SHOWN: usize = 14;
 
 /// Mon..Sun: the rows of the calendar and the toggles of "Chosen days".
@@ -41,6 +41,53 @@ pub struct CommitmentsState {
     new: Option<NewForm>,
     /// The commitment opened for its calendar, log and controls.
     open: Option<Detail>,
+    /// The list's cards, worked out once per snapshot and day: a commitment's record and
+    /// marks look through its whole log, which years of logging make too slow for every frame.
+    cards: Derived<NaiveDate, Cards>,
+}
+
+/// The list: my commitments and the partner's, in the order shown.
+#[derive(Default)]
+struct Cards {
+    mine: Vec<CardInfo>,
+    theirs: Vec<CardInfo>,
+}
+
+/// What one commitment's card says besides its text.
+struct CardInfo {
+    /// Index into the view's commitments.
+    index: usize,
+    /// The last two weeks, day by day.
+    strip: Vec<(NaiveDate, DayMark)>,
+    summary: String,
+    /// Due today, and how today was logged if it was.
+    due_today: bool,
+    logged_today: Option<LogStatus>,
+    /// The partner's days of the past week not yet acknowledged.
+    to_acknowledge: usize,
+}
+
+impl CardInfo {
+    fn new(index: usize, c: &Commitment, today: NaiveDate) -> CardInfo {
+        // Only the past week: an old backlog would read like a duty.
+        let week_ago = ymd(today - chrono::Duration::days(7));
+        CardInfo {
+            index,
+            strip: c
+                .calendar(today, 2, 0)
+                .iter()
+                .flat_map(|w| w.days)
+                .collect(),
+            summary: summary(c, today),
+            due_today: c.is_due(today),
+            logged_today: c.log_on(&ymd(today)).map(|l| l.status),
+            to_acknowledge: c
+                .log
+                .iter()
+                .filter(|l| l.acknowledged_at.is_none() && l.date > week_ago)
+                .count(),
+        }
+    }
 }
 
 impl Page for CommitmentsState {
@@ -174,7 +221,11 @@ struct Detail {
     /// The log entry (its date) being acknowledged, and the note with it.
     ack: Option<(String, String)>,
     confirm_retire: bool,
-    show_all: bool,
+    /// The weeks the calendar shows and the record under it, worked out once per snapshot,
+    /// day and scroll position.
+    calendar: Derived<(NaiveDate, usize), (Vec<CalendarWeek>, String)>,
+    /// Logged days are listed a page at a time, newest first.
+    log_pages: Pager,
 }
 
 impl Detail {
@@ -189,7 +240,8 @@ impl Detail {
             logged: None,
             ack: None,
             confirm_retire: false,
-            show_all: false,
+            calendar: Derived::default(),
+            log_pages: Pager::new(LOG_SHOWN),
         }
     }
 
@@ -281,39 +333,41 @@ fn list(ui: &mut Ui, st: &mut CommitmentsState, f: &Frame<'_>, today: NaiveDate)
         ui.add_space(12.0);
     }
 
-    let order = |c: &&Commitment| {
-        let rank = match c.state {
-            CommitmentState::Active => 0,
-            CommitmentState::Paused => 1,
-            CommitmentState::Retired => 2,
+    let cards = st.cards.get(f, today, |v, today| {
+        let order = |&(_, c): &(usize, &Commitment)| {
+            let rank = match c.state {
+                CommitmentState::Active => 0,
+                CommitmentState::Paused => 1,
+                CommitmentState::Retired => 2,
+            };
+            (rank, c.created_at)
         };
-        (rank, c.created_at)
-    };
-    let mut mine: Vec<&Commitment> = f
-        .view
-        .commitments
-        .iter()
-        .filter(|c| is_mine(f, c))
-        .collect();
-    mine.sort_by_key(order);
-    let mut theirs: Vec<&Commitment> = f
-        .view
-        .commitments
-        .iter()
-        .filter(|c| !is_mine(f, c))
-        .collect();
-    theirs.sort_by_key(order);
+        let (mut mine, mut theirs): (Vec<_>, Vec<_>) = v
+            .commitments
+            .iter()
+            .enumerate()
+            .partition(|(_, c)| v.me.as_ref() == Some(&c.by));
+        mine.sort_by_key(order);
+        theirs.sort_by_key(order);
+        let info = |(i, c): (usize, &Commitment)| CardInfo::new(i, c, *today);
+        Cards {
+            mine: mine.into_iter().map(info).collect(),
+            theirs: theirs.into_iter().map(info).collect(),
+        }
+    });
+    let at = |info: &CardInfo| f.view.commitments.get(info.index);
 
     ui.label(RichText::new("Yours").size(18.0).strong());
-    if mine.is_empty() {
+    if cards.mine.is_empty() {
         ui.weak(
             "Nothing here yet. A commitment works best when it is concrete and small enough to \
              keep every time: \u{201c}home by 6 on weekdays\u{201d}, \u{201c}phone on the table \
              at dinner\u{201d}.",
         );
     }
-    for c in mine {
-        if list_card(ui, c, f, today) {
+    for info in &cards.mine {
+        let Some(c) = at(info) else { continue };
+        if list_card(ui, c, info, f, today) {
             st.open = Some(Detail::new(c.id.clone()));
         }
         ui.add_space(6.0);
@@ -321,11 +375,12 @@ fn list(ui: &mut Ui, st: &mut CommitmentsState, f: &Frame<'_>, today: NaiveDate)
 
     ui.add_space(14.0);
     ui.label(RichText::new(format!("{partner}'s")).size(18.0).strong());
-    if theirs.is_empty() {
+    if cards.theirs.is_empty() {
         ui.weak(format!("Commitments {partner} makes appear here."));
     }
-    for c in theirs {
-        if list_card(ui, c, f, today) {
+    for info in &cards.theirs {
+        let Some(c) = at(info) else { continue };
+        if list_card(ui, c, info, f, today) {
             st.open = Some(Detail::new(c.id.clone()));
         }
         ui.add_space(6.0);
@@ -333,7 +388,13 @@ fn list(ui: &mut Ui, st: &mut CommitmentsState, f: &Frame<'_>, today: NaiveDate)
 }
 
 /// One commitment in the list; true when "Open" was pressed.
-fn list_card(ui: &mut Ui, c: &Commitment, f: &Frame<'_>, today: NaiveDate) -> bool {
+fn list_card(
+    ui: &mut Ui,
+    c: &Commitment,
+    info: &CardInfo,
+    f: &Frame<'_>,
+    today: NaiveDate,
+) -> bool {
     let mine = is_mine(f, c);
     card(ui, |ui| {
         ui.label(RichText::new(&c.text).strong().size(16.0));
@@ -342,30 +403,21 @@ fn list_card(ui: &mut Ui, c: &Commitment, f: &Frame<'_>, today: NaiveDate) -> bo
         // The last two weeks at a glance; the sentence below says the same in words.
         ui.horizontal(|ui| {
             ui.weak("This week and last");
-            strip(ui, c, today);
+            strip(ui, &info.strip, today);
         });
-        ui.label(summary(c, today));
-        if c.is_due(today) {
-            match c.log_on(&ymd(today)) {
-                Some(l) => ui.label(format!("Today: {}", l.status.label().to_lowercase())),
+        ui.label(&info.summary);
+        if info.due_today {
+            match info.logged_today {
+                Some(s) => ui.label(format!("Today: {}", s.label().to_lowercase())),
                 None if mine => ui.label("Today: not logged yet"),
                 None => ui.weak("Today: not logged yet"),
             };
         }
-        if !mine {
-            // Only the past week: an old backlog would read like a duty.
-            let week_ago = ymd(today - chrono::Duration::days(7));
-            let new = c
-                .log
-                .iter()
-                .filter(|l| l.acknowledged_at.is_none() && l.date > week_ago)
-                .count();
-            if new > 0 {
-                ui.label(match new {
-                    1 => "You can acknowledge 1 day logged this past week.".to_owned(),
-                    n => format!("You can acknowledge {n} days logged this past week."),
-                });
-            }
+        if !mine && info.to_acknowledge > 0 {
+            ui.label(match info.to_acknowledge {
+                1 => "You can acknowledge 1 day logged this past week.".to_owned(),
+                n => format!("You can acknowledge {n} days logged this past week."),
+            });
         }
         ui.add(egui::Button::new("Open"))
             .accessible_name(format!("Open {}", c.text))
@@ -463,9 +515,9 @@ fn detail(ui: &mut Ui, d: &mut Detail, c: &Commitment, f: &Frame<'_>, today: Nai
     }
     ui.add_space(10.0);
 
-    calendar(ui, d, c, today, mine);
+    let record = calendar(ui, d, c, f, today, mine);
     ui.add_space(4.0);
-    ui.label(summary(c, today));
+    ui.label(record);
     ui.add_space(12.0);
 
     if mine {
@@ -478,11 +530,24 @@ fn detail(ui: &mut Ui, d: &mut Detail, c: &Commitment, f: &Frame<'_>, today: Nai
     true
 }
 
-/// The calendar with its "Earlier"/"Later" buttons and legend.
-fn calendar(ui: &mut Ui, d: &mut Detail, c: &Commitment, today: NaiveDate, mine: bool) {
-    let weeks = c.calendar(today, WEEKS, d.weeks_back);
+/// The calendar with its "Earlier"/"Later" buttons and legend; returns the record in words.
+fn calendar(
+    ui: &mut Ui,
+    d: &mut Detail,
+    c: &Commitment,
+    f: &Frame<'_>,
+    today: NaiveDate,
+    mine: bool,
+) -> String {
+    // `c` is the opened commitment of this same view, so it is built from what the key names.
+    let (weeks, record) = d
+        .calendar
+        .get(f, (today, d.weeks_back), |_, (today, back)| {
+            (c.calendar(*today, WEEKS, *back), summary(c, *today))
+        })
+        .clone();
     let (Some(first), Some(last)) = (weeks.first(), weeks.last()) else {
-        return;
+        return record;
     };
     // Nothing earlier to see once the oldest week shown reaches the first day it counted.
     let more_before = parse_date(&c.start).is_none_or(|start| first.monday > start);
@@ -522,6 +587,7 @@ fn calendar(ui: &mut Ui, d: &mut Detail, c: &Commitment, today: NaiveDate, mine:
         }
     }
     legend(ui);
+    record
 }
 
 /// "Week of 23 Nov 2026: Mon kept, Tue missed, …": a week column in words.
@@ -633,8 +699,7 @@ fn heat_map(
             Id::unique(("commitment_week", &c.id, week.monday)),
             sense,
         );
-        let text = week_text(week);
-        resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &text));
+        resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, week_text(week)));
         let Some(pos) = resp.hover_pos() else {
             continue;
         };
@@ -737,16 +802,11 @@ fn legend(ui: &mut Ui) {
 }
 
 /// The last two weeks as one row of marks (list cards).
-fn strip(ui: &mut Ui, c: &Commitment, today: NaiveDate) {
+fn strip(ui: &mut Ui, days: &[(NaiveDate, DayMark)], today: NaiveDate) {
     let dark = ui.visuals().dark_mode;
     let selection = ui.visuals().selection.bg_fill.gamma_multiply(0.45);
     let side = 13.0;
     let gap = 3.0;
-    let days: Vec<(NaiveDate, DayMark)> = c
-        .calendar(today, 2, 0)
-        .iter()
-        .flat_map(|w| w.days)
-        .collect();
     let n = days.len() as f32;
     let (rect, _) = ui.allocate_exact_size(vec2(n * (side + gap), side), Sense::hover());
     for (i, (date, mark)) in days.iter().enumerate() {
@@ -958,14 +1018,11 @@ fn log_list(ui: &mut Ui, d: &mut Detail, c: &Commitment, f: &Frame<'_>) {
     }
     ui.weak("Every logged day stays here. A day can be logged again, never removed.");
     ui.add_space(4.0);
-    let shown = if d.show_all { c.log.len() } else { LOG_SHOWN };
-    for l in c.log.iter().take(shown) {
+    for l in c.log.iter().take(d.log_pages.shown()) {
         log_entry(ui, d, c, l, f, mine, &author);
         ui.add_space(6.0);
     }
-    if c.log.len() > LOG_SHOWN && !d.show_all && ui.button("Show every logged day").clicked() {
-        d.show_all = true;
-    }
+    d.log_pages.more(ui, c.log.len(), "logged days");
 }
 
 fn log_entry(

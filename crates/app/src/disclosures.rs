@@ -6,7 +6,7 @@ use egui::{RichText, Ui};
 use kintsugi_core::{Command, Disclosure, ItemId};
 
 use crate::screens::Page;
-use crate::widgets::{card, when};
+use crate::widgets::{Pager, card, when};
 use crate::{Frame, Shared};
 
 /// The accessible name (and visible title) of the composer's text area.
@@ -32,6 +32,8 @@ pub struct DisclosuresState {
     notes: HashMap<ItemId, String>,
     /// The last acknowledgement sent, and which disclosure it answered.
     ack_sent: Option<(u64, ItemId)>,
+    /// Years of disclosures are drawn a page at a time, newest first.
+    pages: Pager,
 }
 
 impl Page for DisclosuresState {
@@ -75,10 +77,13 @@ fn show(ui: &mut Ui, st: &mut DisclosuresState, f: &Frame<'_>) {
         ui.weak("Nothing yet. What either of you tells here is kept, newest first.");
         return;
     }
-    for d in &f.view.disclosures {
+    for d in f.view.disclosures.iter().take(st.pages.shown()) {
         ui.add_space(8.0);
         disclosure_card(ui, st, f, d, &partner);
     }
+    ui.add_space(8.0);
+    let total = f.view.disclosures.len();
+    st.pages.more(ui, total, "disclosures");
 }
 
 fn composer(ui: &mut Ui, st: &mut DisclosuresState, f: &Frame<'_>, partner: &str) {

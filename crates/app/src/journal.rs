@@ -6,12 +6,26 @@ use kintsugi_service::today_local;
 
 use crate::screens::Page;
 use crate::text_buffer::SpliceBuffer;
-use crate::widgets::{self, MOOD_WORDS, card, dialog_frame, first_line, long_date, mood_text};
+use crate::widgets::{
+    self, Derived, MOOD_WORDS, Pager, card, dialog_frame, first_line, long_date, mood_text,
+};
 use crate::{Frame, Shared};
 
 #[derive(Default)]
 pub struct JournalState {
     search: String,
+    /// My entries matching the search (indices into the view's journal): ten years are
+    /// thousands of entries, so they are not searched again every frame, and only a page of
+    /// them is drawn.
+    mine: Derived<String, Vec<usize>>,
+    /// Each entry's words, tags and prompt in lower case, made once per snapshot while a
+    /// search is typed (lower-casing thousands of entries for every key is too slow), and
+    /// let go once the search is empty again.
+    haystacks: Derived<(), Vec<String>>,
+    /// The partner's shared entries (indices into the view's shared entries).
+    theirs: Derived<(), Vec<usize>>,
+    mine_pages: Pager,
+    theirs_pages: Pager,
     editor: Option<Editor>,
     share: Option<Preview>,
     delete: Option<ItemId>,
@@ -195,20 +209,38 @@ fn list(ui: &mut Ui, st: &mut JournalState, f: &Frame<'_>) {
     ui.add_space(8.0);
 
     let l = ui.label("Search your entries");
-    ui.add(
-        egui::TextEdit::singleline(&mut st.search)
-            .hint_text("words, tags or prompts")
-            .desired_width(f32::INFINITY),
-    )
-    .labelled_by(l.id);
+    let r = ui
+        .add(
+            egui::TextEdit::singleline(&mut st.search)
+                .hint_text("words, tags or prompts")
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(l.id);
+    if r.changed() {
+        st.mine_pages.reset();
+    }
     ui.add_space(8.0);
 
-    let mine: Vec<&JournalEntry> = f
-        .view
-        .journal
-        .iter()
-        .filter(|e| e.matches(&st.search))
-        .collect();
+    let query = st.search.trim().to_lowercase();
+    let haystacks = if query.is_empty() {
+        st.haystacks = Derived::default();
+        None
+    } else {
+        Some(
+            st.haystacks
+                .get(f, (), |v, ()| v.journal.iter().map(haystack).collect()),
+        )
+    };
+    let mine = st.mine.get(f, query, |v, query| match haystacks {
+        // Like `JournalEntry::matches`, on the words lower-cased once.
+        Some(_) if query.contains(SEPARATOR) => (0..v.journal.len())
+            .filter(|&i| v.journal[i].matches(query))
+            .collect(),
+        Some(h) => (0..v.journal.len())
+            .filter(|&i| h.get(i).is_some_and(|h| h.contains(query.as_str())))
+            .collect(),
+        None => (0..v.journal.len()).collect(),
+    });
     if f.view.journal.is_empty() {
         ui.add_space(12.0);
         ui.label("No entries yet. A few lines on a hard day, or a good one, are enough.");
@@ -218,25 +250,36 @@ fn list(ui: &mut Ui, st: &mut JournalState, f: &Frame<'_>) {
             st.search.trim()
         ));
     }
-    for e in mine {
+    for e in mine
+        .iter()
+        .take(st.mine_pages.shown())
+        .filter_map(|&i| f.view.journal.get(i))
+    {
         if entry_row(ui, e, f) {
             st.editor = Some(Editor::open(e));
         }
         ui.add_space(6.0);
     }
+    st.mine_pages.more(ui, mine.len(), "entries");
 
-    let theirs: Vec<_> = f
-        .view
-        .shared_entries
-        .iter()
-        .filter(|e| Some(&e.by) != f.view.me.as_ref())
-        .collect();
+    let theirs = st.theirs.get(f, (), |v, ()| {
+        v.shared_entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| Some(&e.by) != v.me.as_ref())
+            .map(|(i, _)| i)
+            .collect()
+    });
     if !theirs.is_empty() {
         ui.add_space(16.0);
         ui.heading("Shared with you");
         ui.weak(format!("Entries {} chose to share with you.", f.partner()));
         ui.add_space(6.0);
-        for e in theirs {
+        for e in theirs
+            .iter()
+            .take(st.theirs_pages.shown())
+            .filter_map(|&i| f.view.shared_entries.get(i))
+        {
             card(ui, |ui| {
                 ui.horizontal_wrapped(|ui| {
                     ui.strong(long_date(&e.date));
@@ -252,8 +295,24 @@ fn list(ui: &mut Ui, st: &mut JournalState, f: &Frame<'_>) {
             });
             ui.add_space(6.0);
         }
+        st.theirs_pages
+            .more(ui, theirs.len(), "entries shared with you");
     }
 }
+
+/// What a search looks in, lower-cased: the words, each tag and the prompt, kept apart by a
+/// character nobody types, so a search never matches across two of them.
+fn haystack(e: &JournalEntry) -> String {
+    let mut h = e.text.to_lowercase();
+    for t in e.tags.iter().chain(&e.prompt) {
+        h.push(SEPARATOR);
+        h.push_str(&t.to_lowercase());
+    }
+    h
+}
+
+/// Between the parts of a [`haystack`]: the ASCII unit separator.
+const SEPARATOR: char = '\u{1f}';
 
 fn tags_text(tags: &[String]) -> String {
     tags.iter()
@@ -610,6 +669,44 @@ fn dialogs(ctx: &egui::Context, st: &mut JournalState, f: &Frame<'_>) {
         }
         if close || modal.should_close() {
             st.delete = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_search_in_the_lower_cased_words_finds_what_matches_finds() {
+        let e = JournalEntry {
+            id: ItemId::random(),
+            date: "2026-11-24".into(),
+            mood: None,
+            tags: vec!["Therapy".into(), "evening".into()],
+            text: "A long Walk by the river.\nThen tea.".into(),
+            prompt: Some("What helped today?".into()),
+            created_at: 0,
+            updated_at: 0,
+            shared: false,
+        };
+        let h = haystack(&e);
+        for q in [
+            "walk",
+            "WALK",
+            "river.\nthen",
+            "therapy",
+            "even",
+            "helped",
+            "tea.",
+            "teatherapy",
+            "tea.therapy",
+            "eveningwhat",
+            "sea",
+            "",
+        ] {
+            let query = q.trim().to_lowercase();
+            assert_eq!(h.contains(query.as_str()), e.matches(q), "{q:?}");
         }
     }
 }

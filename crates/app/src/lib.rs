@@ -207,6 +207,25 @@ impl KintsugiApp {
         SCREENS[self.current].label
     }
 
+    /// Every screen's label, in navigation order (the frame benchmark visits each one).
+    #[doc(hidden)]
+    pub fn screen_labels() -> impl Iterator<Item = &'static str> {
+        SCREENS.iter().map(|s| s.label)
+    }
+
+    /// Shows the screen labelled `label` from the next frame on, as its navigation button
+    /// would (the frame benchmark); false when no screen has that label.
+    #[doc(hidden)]
+    pub fn open_screen(&mut self, label: &str) -> bool {
+        match SCREENS.iter().position(|s| s.label == label) {
+            Some(i) => {
+                self.current = i;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The worker handle this window sends to.
     pub fn handle(&self) -> &Handle {
         &self.handle
@@ -236,6 +255,16 @@ impl KintsugiApp {
             data_dir_label: &data_dir_label,
         };
 
+        if let Some(why) = &f.snap.open_error {
+            egui::CentralPanel::default().show(ui, |ui| {
+                widgets::readable_column(ui, |ui| {
+                    ui.heading("Kintsugi could not open your data");
+                    ui.label(why.as_str());
+                    ui.label("Nothing was changed. Close the window and open Kintsugi again.");
+                });
+            });
+            return;
+        }
         if f.snap.lock.locked {
             if !self.was_locked {
                 self.was_locked = true;
@@ -294,6 +323,7 @@ impl KintsugiApp {
                             self.handle.flush();
                             self.handle.lock_now();
                         }
+                        loading_status(ui, f.snap);
                         save_status(ui, &f.snap.save);
                         ui.weak("·");
                         ui.weak("Private journal stays on this device");
@@ -318,6 +348,7 @@ impl KintsugiApp {
                             ui.separator();
                             status::sidebar(ui, &f, f.now);
                             ui.add_space(6.0);
+                            loading_status(ui, f.snap);
                             save_status(ui, &f.snap.save);
                             ui.weak("Private journal stays\non this device");
                             if f.snap.lock.has_passphrase {
@@ -479,6 +510,17 @@ fn notices(ui: &mut Ui, dismissed_error: &mut u64, dismissed_unreadable: &mut bo
             }
         });
         ui.add_space(8.0);
+    }
+}
+
+/// While the documents load behind the cached view: what is shown is from the last time, and
+/// what is written now is kept and saved once they are open.
+fn loading_status(ui: &mut Ui, snap: &Snapshot) {
+    if snap.loading {
+        ui.horizontal(|ui| {
+            ui.add(egui::Spinner::new());
+            ui.weak("Loading history…");
+        });
     }
 }
 

@@ -8,7 +8,7 @@ use kintsugi_service::today_local;
 use crate::history::HistoryPanel;
 use crate::screens::Page;
 use crate::text_buffer::SpliceBuffer;
-use crate::widgets::{card, when};
+use crate::widgets::{Derived, Pager, card, when};
 use crate::{Frame, Shared};
 
 /// The screen's label in the navigation.
@@ -25,6 +25,19 @@ pub struct PlanState {
     history: Option<HistoryPanel>,
     /// Moments brought to therapy from the list below.
     therapy: crate::therapy::Bring,
+    /// The weeks' counts, counted once per snapshot and day: every moment's local date is
+    /// worked out for it, which years of moments make too slow for every frame.
+    counts: Derived<NaiveDate, Counts>,
+    /// Years of moments are listed a page at a time, newest first.
+    pages: Pager,
+}
+
+/// The overview of the last [`WEEKS`] weeks.
+#[derive(Default)]
+struct Counts {
+    weeks: Vec<(NaiveDate, usize)>,
+    /// Moments in those weeks that the other answered in the app.
+    answered: usize,
 }
 
 impl Page for PlanState {
@@ -133,7 +146,7 @@ fn show(ui: &mut Ui, st: &mut PlanState, f: &Frame<'_>) {
     });
 
     ui.add_space(20.0);
-    moments(ui, f, &mut st.therapy);
+    moments(ui, f, st);
 }
 
 /// The Monday of the week `d` falls in.
@@ -151,18 +164,21 @@ fn local_date(at: i64) -> Option<NaiveDate> {
 /// How many moments fell in each of the last [`WEEKS`] weeks, oldest first.
 fn per_week(triggers: &[Trigger], today: NaiveDate) -> Vec<(NaiveDate, usize)> {
     let this = week_start(today);
-    (0..WEEKS)
+    let mut weeks: Vec<(NaiveDate, usize)> = (0..WEEKS)
         .rev()
-        .map(|k| {
-            let start = this - chrono::Duration::weeks(k);
-            let n = triggers
-                .iter()
-                .filter_map(|t| local_date(t.at))
-                .filter(|d| week_start(*d) == start)
-                .count();
-            (start, n)
-        })
-        .collect()
+        .map(|k| (this - chrono::Duration::weeks(k), 0))
+        .collect();
+    // One pass: each moment's local date is worked out once.
+    for start in triggers
+        .iter()
+        .filter_map(|t| local_date(t.at))
+        .map(week_start)
+    {
+        if let Some(w) = weeks.iter_mut().find(|(s, _)| *s == start) {
+            w.1 += 1;
+        }
+    }
+    weeks
 }
 
 fn moments_word(n: usize) -> String {
@@ -196,8 +212,20 @@ fn other_of(v: &View, t: &Trigger, partner: &str) -> String {
 }
 
 /// The trigger log: how often, week by week, and each moment with whether it was answered.
-fn moments(ui: &mut Ui, f: &Frame<'_>, therapy: &mut crate::therapy::Bring) {
+fn moments(ui: &mut Ui, f: &Frame<'_>, st: &mut PlanState) {
     let v = f.view;
+    let today = today_local();
+    let counts = st.counts.get(f, today, |v, today| {
+        let weeks = per_week(&v.triggers, *today);
+        let since = week_start(*today) - chrono::Duration::weeks(WEEKS - 1);
+        let answered = v
+            .triggers
+            .iter()
+            .filter(|t| t.acknowledged_at.is_some())
+            .filter(|t| local_date(t.at).is_some_and(|d| d >= since))
+            .count();
+        Counts { weeks, answered }
+    });
     let partner = f.partner();
     card(ui, |ui| {
         ui.label(RichText::new("Hard moments over time").size(18.0).strong());
@@ -213,12 +241,12 @@ fn moments(ui: &mut Ui, f: &Frame<'_>, therapy: &mut crate::therapy::Bring) {
              Counting helps you both see the pattern over time.",
         );
         ui.add_space(6.0);
-        let weeks = per_week(&v.triggers, today_local());
+        let weeks = &counts.weeks;
         let max = weeks.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
-        let this_week = week_start(today_local());
+        let this_week = week_start(today);
         let bar_room = (ui.available_width() - 230.0).max(40.0);
         let colour = ui.visuals().weak_text_color();
-        for (start, n) in &weeks {
+        for (start, n) in weeks {
             ui.horizontal(|ui| {
                 let name = if *start == this_week {
                     "This week".to_owned()
@@ -243,13 +271,7 @@ fn moments(ui: &mut Ui, f: &Frame<'_>, therapy: &mut crate::therapy::Bring) {
             });
         }
         let total: usize = weeks.iter().map(|(_, n)| n).sum();
-        let since = this_week - chrono::Duration::weeks(WEEKS - 1);
-        let answered = v
-            .triggers
-            .iter()
-            .filter(|t| local_date(t.at).is_some_and(|d| d >= since))
-            .filter(|t| t.acknowledged_at.is_some())
-            .count();
+        let answered = counts.answered;
         ui.add_space(4.0);
         ui.label(format!(
             "{} in the last {WEEKS} weeks; {answered} answered in the app.",
@@ -262,7 +284,7 @@ fn moments(ui: &mut Ui, f: &Frame<'_>, therapy: &mut crate::therapy::Bring) {
         egui::CollapsingHeader::new("Each moment")
             .default_open(true)
             .show(ui, |ui| {
-                for t in v.triggers.iter().take(60) {
+                for t in v.triggers.iter().take(st.pages.shown()) {
                     ui.add_space(4.0);
                     ui.horizontal_wrapped(|ui| {
                         ui.label(RichText::new(v.name_of(&t.by)).strong());
@@ -278,8 +300,10 @@ fn moments(ui: &mut Ui, f: &Frame<'_>, therapy: &mut crate::therapy::Bring) {
                     };
                     let (text, from) = crate::therapy::from_trigger(v, t);
                     let what = format!("{}, {}", v.name_of(&t.by), when(t.at, f.now));
-                    therapy.button(ui, f, text, from, &what);
+                    st.therapy.button(ui, f, text, from, &what);
                 }
+                ui.add_space(4.0);
+                st.pages.more(ui, v.triggers.len(), "moments");
             });
     });
 }

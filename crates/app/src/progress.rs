@@ -1,5 +1,6 @@
 //! Progress: mood, connection and safety over time, good and hard days, triggers, commitments kept and what was told before being asked, each plot with its sentence.
 
+use chrono::{Datelike, NaiveDate};
 use egui::{Color32, RichText, Ui};
 use egui_plot::{Bar, BarChart, GridInput, GridMark, HoverPosition, Line, Plot, Points};
 use kintsugi_core::progress::{self, BarSeries, Counted, LineChart, day_text};
@@ -15,6 +16,11 @@ pub const LABEL: &str = "Progress";
 
 /// How tall each plot is drawn.
 const PLOT_HEIGHT: f32 = 190.0;
+/// The longest period whose single days are drawn as dots (a leap year and a day).
+const DOTS_UP_TO_DAYS: f64 = 367.0;
+/// Past that, the most bars a series draws, and the most points of an average's line.
+const BARS_AT_MOST: f64 = 110.0;
+const LINE_POINTS_AT_MOST: usize = 400;
 
 #[derive(Default)]
 pub struct ProgressState {
@@ -64,18 +70,32 @@ fn show(ui: &mut Ui, st: &mut ProgressState, f: &Frame<'_>) {
     });
     let dark = ui.visuals().dark_mode;
     let p = st.progress(f);
-    ui.weak(format!(
-        "From {} to {}. Dots are single days; the line through them is the 7-day average.",
-        long_date(&p.from),
-        long_date(&p.to)
-    ));
+    let (from, to) = (day_of(&p.from), day_of(&p.to));
+    // Years of single days are thousands of dots, more than the plot has pixels across: past
+    // a year only the average is drawn, which also keeps every frame quick.
+    let dots = to - from <= DOTS_UP_TO_DAYS;
+    ui.weak(if dots {
+        format!(
+            "From {} to {}. Dots are single days; the line through them is the 7-day average.",
+            long_date(&p.from),
+            long_date(&p.to)
+        )
+    } else {
+        format!(
+            "From {} to {}. The line is the 7-day average; over more than a year single days \
+             are left out, so the line stays readable.",
+            long_date(&p.from),
+            long_date(&p.to)
+        )
+    });
     let colors: Vec<Color32> = (0..p.partners.len()).map(|i| color(i, dark)).collect();
     let names: Vec<String> = p.partners.iter().map(|(_, n)| n.clone()).collect();
-    let (from, to) = (day_of(&p.from), day_of(&p.to));
 
     for chart in [&p.mood, &p.connection, &p.safety] {
         ui.add_space(12.0);
-        card(ui, |ui| line_chart(ui, chart, &names, &colors, (from, to)));
+        card(ui, |ui| {
+            line_chart(ui, chart, &names, &colors, (from, to), dots)
+        });
     }
     for chart in [
         &p.good_hard,
@@ -84,7 +104,9 @@ fn show(ui: &mut Ui, st: &mut ProgressState, f: &Frame<'_>) {
         &p.told_before_asked,
     ] {
         ui.add_space(12.0);
-        card(ui, |ui| bar_chart(ui, chart, &names, &colors, (from, to)));
+        card(ui, |ui| {
+            bar_chart(ui, chart, &names, &colors, (from, to), dots)
+        });
     }
 }
 
@@ -148,30 +170,58 @@ fn date_marks(input: GridInput) -> Vec<GridMark> {
         .find(|s| *s >= need)
         .unwrap_or(366.0);
     let (lo, hi) = input.bounds;
+    let first = lo.floor() as i64;
     let mut marks = Vec::new();
-    let mut day = lo.floor() as i64;
-    while (day as f64) <= hi && marks.len() < 400 {
-        let text = day_text(day);
-        // Day 0 (1970-01-01) was a Thursday: Mondays are the days with (day + 3) % 7 == 0.
-        let monday = (day + 3).rem_euclid(7) == 0;
-        let month = text.get(5..7).unwrap_or("");
-        let first = text.ends_with("-01");
-        let pick = match step as i64 {
-            7 => monday,
-            14 => monday && (day + 3).div_euclid(7) % 2 == 0,
-            31 => first,
-            92 => first && matches!(month, "01" | "04" | "07" | "10"),
-            _ => first && month == "01",
-        };
-        if pick {
+    // Straight to the days that are marked: ten years are thousands of days, too many to
+    // look at one by one in every frame. True while later days may still be marked.
+    let mut push = |day: i64| {
+        let fits = day >= first && (day as f64) <= hi && marks.len() < 400;
+        if fits {
             marks.push(GridMark {
                 value: day as f64,
                 step_size: step,
             });
         }
-        day += 1;
+        fits || day < first
+    };
+    match step as i64 {
+        7 | 14 => {
+            // Day 0 (1970-01-01) was a Thursday: Mondays are the days with (day + 3) % 7 == 0.
+            let mut day = first + (-(first + 3)).rem_euclid(7);
+            if step == 14.0 && (day + 3).div_euclid(7) % 2 != 0 {
+                day += 7;
+            }
+            while push(day) {
+                day += step as i64;
+            }
+        }
+        _ => {
+            let every = match step as i64 {
+                31 => 1,
+                92 => 3,
+                _ => 12,
+            };
+            if let Some(start) = date_of(first) {
+                // The first month at or before `lo` that is marked (January, April, …).
+                let mut month = start.year() * 12 + start.month0() as i32;
+                month -= month.rem_euclid(every);
+                while let Some(d) = NaiveDate::from_ymd_opt(
+                    month.div_euclid(12),
+                    month.rem_euclid(12) as u32 + 1,
+                    1,
+                ) && push(progress::day_number(d))
+                {
+                    month += every;
+                }
+            }
+        }
     }
     marks
+}
+
+/// The date of a day number (days since 1970-01-01).
+fn date_of(day: i64) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::Duration::days(day))
 }
 
 /// "3 Nov" between weeks, "Nov" between months, "Jan 2027" where a year starts or marks are
@@ -215,6 +265,7 @@ fn line_chart(
     names: &[String],
     colors: &[Color32],
     range: (f64, f64),
+    dots: bool,
 ) {
     let title = chart.measure.title();
     ui.label(RichText::new(title).strong());
@@ -262,13 +313,29 @@ fn line_chart(
             for l in &chart.lines {
                 let name = &names[l.partner];
                 let c = colors[l.partner];
-                let rolling: Vec<[f64; 2]> =
-                    l.rolling.iter().map(|p| [p.day as f64, p.value]).collect();
+                // Past a year, every few days of the average are enough for a line a few
+                // hundred pixels wide (and the newest day is always in it).
+                let step = if dots {
+                    1
+                } else {
+                    l.rolling.len().div_ceil(LINE_POINTS_AT_MOST).max(1)
+                };
+                let last = l.rolling.len().saturating_sub(1);
+                let rolling: Vec<[f64; 2]> = l
+                    .rolling
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| i % step == 0 || *i == last)
+                    .map(|(_, p)| [p.day as f64, p.value])
+                    .collect();
                 plot_ui.line(
                     Line::new(format!("{name}{AVERAGE}"), rolling)
                         .color(c)
                         .width(2.0),
                 );
+                if !dots {
+                    continue;
+                }
                 let points: Vec<[f64; 2]> =
                     l.points.iter().map(|p| [p.day as f64, p.value]).collect();
                 plot_ui.points(
@@ -292,6 +359,7 @@ fn bar_chart(
     names: &[String],
     colors: &[Color32],
     range: (f64, f64),
+    dots: bool,
 ) {
     ui.label(RichText::new(chart.title).strong());
     if chart.is_empty() {
@@ -319,11 +387,34 @@ fn bar_chart(
         ui.weak("Good days above the line, hard days below it.");
     }
     let slot = 5.6 / partners.len().max(1) as f64;
+    // Past a year (when single days are left out too) a bar counts a few weeks together, so
+    // ten years are about a hundred bars a series rather than five hundred thin ones.
+    let per = if dots {
+        1
+    } else {
+        (((range.1 - range.0) / 7.0 / BARS_AT_MOST).ceil() as i64).max(1)
+    };
+    let base = range.0.floor() as i64;
+    let buckets: Vec<Vec<(i64, u32)>> = shown
+        .iter()
+        .map(|s| {
+            let mut out: Vec<(i64, u32)> = Vec::new();
+            for w in &s.weeks {
+                let start = base + (w.monday - base).div_euclid(7 * per) * 7 * per;
+                match out.last_mut() {
+                    Some((at, n)) if *at == start => *n += w.count,
+                    _ => out.push((start, w.count)),
+                }
+            }
+            out
+        })
+        .collect();
     let most = |sign: bool| {
         shown
             .iter()
-            .filter(|s| down(s) == sign)
-            .flat_map(|s| s.weeks.iter().map(|w| f64::from(w.count)))
+            .zip(&buckets)
+            .filter(|(s, _)| down(s) == sign)
+            .flat_map(|(_, b)| b.iter().map(|(_, n)| f64::from(*n)))
             .fold(0.0, f64::max)
     };
     plot(chart.title, range)
@@ -335,7 +426,7 @@ fn bar_chart(
         .y_axis_formatter(|mark, _| format!("{}", mark.value.abs()))
         .label_formatter(|_| None)
         .show(ui, |plot_ui| {
-            for s in &shown {
+            for (s, buckets) in shown.iter().zip(&buckets) {
                 let k = partners.iter().position(|p| *p == s.partner).unwrap_or(0);
                 let name = series_name(&names[s.partner], s);
                 let sign = if down(s) { -1.0 } else { 1.0 };
@@ -344,27 +435,32 @@ fn bar_chart(
                 } else {
                     colors[s.partner]
                 };
-                let bars: Vec<Bar> = s
-                    .weeks
+                // Where a week's bar stands from its Monday, and back: the hover text is
+                // worked out for the one bar hovered, not written for every bar every frame.
+                let offset = (0.7 + slot * (k as f64 + 0.5) - 0.5) * per as f64;
+                let bars: Vec<Bar> = buckets
                     .iter()
-                    .filter(|w| w.count > 0)
-                    .map(|w| {
-                        let x = w.monday as f64 + 0.7 + slot * (k as f64 + 0.5) - 0.5;
-                        Bar::new(x, sign * f64::from(w.count))
-                            .width(slot * 0.9)
+                    .filter(|(_, n)| *n > 0)
+                    .map(|(start, n)| {
+                        Bar::new(*start as f64 + offset, sign * f64::from(*n))
+                            .width(slot * 0.9 * per as f64)
                             .fill(c)
                             .stroke(egui::Stroke::new(1.0, c))
-                            .name(format!(
-                                "{name}, week of {}: {}",
-                                short_day(w.monday as f64),
-                                w.count
-                            ))
                     })
                     .collect();
+                let label = name.clone();
                 plot_ui.bar_chart(
                     BarChart::new(name, bars)
                         .color(c)
-                        .element_formatter(Box::new(|bar, _| bar.name.clone())),
+                        .element_formatter(Box::new(move |bar, _| {
+                            let start = short_day((bar.argument - offset).round());
+                            let when = if per == 1 {
+                                format!("week of {start}")
+                            } else {
+                                format!("{per} weeks from {start}")
+                            };
+                            format!("{label}, {when}: {}", bar.value.abs())
+                        })),
                 );
             }
         });
@@ -392,4 +488,56 @@ pub fn icon(p: &egui::Painter, r: egui::Rect, c: Color32) {
         vec![at(0.22, 0.7), at(0.42, 0.5), at(0.58, 0.6), at(0.86, 0.26)],
         s,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The marks found day by day, as the plot used to: what the quick walk must match.
+    fn marks_day_by_day(input: &GridInput, step: f64) -> Vec<i64> {
+        let (lo, hi) = input.bounds;
+        let mut out = Vec::new();
+        let mut day = lo.floor() as i64;
+        while (day as f64) <= hi && out.len() < 400 {
+            let text = day_text(day);
+            let monday = (day + 3).rem_euclid(7) == 0;
+            let month = text.get(5..7).unwrap_or("");
+            let first = text.ends_with("-01");
+            let pick = match step as i64 {
+                7 => monday,
+                14 => monday && (day + 3).div_euclid(7) % 2 == 0,
+                31 => first,
+                92 => first && matches!(month, "01" | "04" | "07" | "10"),
+                _ => first && month == "01",
+            };
+            if pick {
+                out.push(day);
+            }
+            day += 1;
+        }
+        out
+    }
+
+    #[test]
+    fn date_marks_are_the_mondays_and_month_starts_of_the_range() {
+        let start = progress::day_number(NaiveDate::from_ymd_opt(2016, 11, 30).unwrap()) as f64;
+        for days in [20.0, 95.0, 370.0, 1500.0, 3650.0] {
+            for base in [1.0, 2.0, 5.0, 10.0, 20.0, 40.0] {
+                let input = || GridInput {
+                    bounds: (start + 0.3, start + days + 0.5),
+                    base_step_size: base,
+                };
+                let marks = date_marks(input());
+                assert!(days < 30.0 || !marks.is_empty(), "{days} days have marks");
+                let step = marks.first().map_or(0.0, |m| m.step_size);
+                let days_marked: Vec<i64> = marks.iter().map(|m| m.value as i64).collect();
+                assert_eq!(
+                    days_marked,
+                    marks_day_by_day(&input(), step),
+                    "{days} days, base step {base}"
+                );
+            }
+        }
+    }
 }

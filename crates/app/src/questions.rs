@@ -1,12 +1,13 @@
 //! Questions: either partner asks, the other answers in their own words, and "I need to hear this again" asks once more while every earlier answer stays.
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use egui::{RichText, Ui};
 use kintsugi_core::{Answer, Command, ItemId, Question, Timestamp};
 
 use crate::screens::Page;
-use crate::widgets::{card, first_line, when};
+use crate::widgets::{Derived, Pager, Split, card, first_line, when};
 use crate::{Frame, Shared};
 
 /// The accessible name (and visible title) of the box a new question is written in.
@@ -39,6 +40,11 @@ pub struct QuestionsState {
     again_sent: Option<(u64, ItemId)>,
     /// Questions brought to therapy.
     therapy: crate::therapy::Bring,
+    /// The waiting and the answered questions (indices into the view's list), sorted once
+    /// per snapshot; years of them are drawn a page at a time.
+    lists: Derived<(), Split>,
+    waiting_pages: Pager,
+    answered_pages: Pager,
 }
 
 impl Page for QuestionsState {
@@ -98,10 +104,17 @@ fn show(ui: &mut Ui, st: &mut QuestionsState, f: &Frame<'_>) {
     composer(ui, st, f, &partner);
 
     let me = f.view.me.as_ref();
-    let (mut waiting, answered): (Vec<&Question>, Vec<&Question>) =
-        f.view.questions.iter().partition(|q| q.is_waiting());
-    // The longest-waiting last would be lost below the fold: the most recently asked first.
-    waiting.sort_by_key(|q| std::cmp::Reverse(last_asked(q)));
+    let lists = st.lists.get(f, (), |v, ()| {
+        let (mut waiting, answered): (Vec<usize>, Vec<usize>) =
+            (0..v.questions.len()).partition(|&i| v.questions[i].is_waiting());
+        // The longest-waiting last would be lost below the fold: the most recently asked first.
+        waiting.sort_by_key(|&i| std::cmp::Reverse(last_asked(&v.questions[i])));
+        Rc::new((waiting, answered))
+    });
+    // Shared out of the state for this frame: the threads below change other parts of it.
+    let lists = Rc::clone(lists);
+    let (waiting, answered) = (&lists.0, &lists.1);
+    let at = |i: &usize| f.view.questions.get(*i);
 
     ui.add_space(20.0);
     if f.view.questions.is_empty() {
@@ -113,7 +126,11 @@ fn show(ui: &mut Ui, st: &mut QuestionsState, f: &Frame<'_>) {
     if waiting.is_empty() {
         ui.weak("Every question has an answer for now.");
     } else {
-        let for_me = waiting.iter().filter(|q| Some(&q.asked_by) != me).count();
+        let for_me = waiting
+            .iter()
+            .filter_map(at)
+            .filter(|q| Some(&q.asked_by) != me)
+            .count();
         if for_me > 0 {
             ui.weak(format!(
                 "{partner} is waiting for your answer to {}. There is no rush; an honest \
@@ -126,18 +143,28 @@ fn show(ui: &mut Ui, st: &mut QuestionsState, f: &Frame<'_>) {
             ));
         }
     }
-    for q in waiting {
+    for q in waiting.iter().take(st.waiting_pages.shown()).filter_map(at) {
         ui.add_space(8.0);
         thread(ui, st, f, q, &partner);
     }
+    ui.add_space(8.0);
+    st.waiting_pages
+        .more(ui, waiting.len(), "questions waiting for an answer");
 
     if !answered.is_empty() {
         ui.add_space(20.0);
         ui.heading(format!("Answered ({})", answered.len()));
-        for q in answered {
+        for q in answered
+            .iter()
+            .take(st.answered_pages.shown())
+            .filter_map(at)
+        {
             ui.add_space(8.0);
             thread(ui, st, f, q, &partner);
         }
+        ui.add_space(8.0);
+        st.answered_pages
+            .more(ui, answered.len(), "answered questions");
     }
 }
 

@@ -1,11 +1,13 @@
 //! Therapy prep: topics for the next session, from anywhere in the app, ticked off once discussed, and what happened since the last session.
 
+use std::rc::Rc;
+
 use chrono::{Local, TimeZone};
 use egui::{RichText, Ui};
 use kintsugi_core::{Command, ItemId, SinceLastSession, TherapyTopic, Trigger, View};
 
 use crate::screens::Page;
-use crate::widgets::{card, first_line, when};
+use crate::widgets::{Derived, Pager, Split, card, first_line, when};
 use crate::{Frame, Shared};
 
 /// The screen's label in the navigation.
@@ -31,6 +33,10 @@ pub struct TherapyState {
     discussed_shown: usize,
     /// "Since our last session", read once per snapshot revision rather than every frame.
     since: Option<(u64, SinceLastSession)>,
+    /// The open topics and the discussed ones (newest discussed first), as indices into the
+    /// view's list: split and sorted once per snapshot.
+    lists: Derived<(), Split>,
+    open_pages: Pager,
 }
 
 impl Page for TherapyState {
@@ -161,26 +167,38 @@ fn show(ui: &mut Ui, st: &mut TherapyState, f: &Frame<'_>) {
     composer(ui, st, f);
     ui.add_space(16.0);
 
-    let (open, mut discussed): (Vec<&TherapyTopic>, Vec<&TherapyTopic>) =
-        f.view.therapy_topics.iter().partition(|t| !t.discussed);
+    let lists = st.lists.get(f, (), |v, ()| {
+        let topics = &v.therapy_topics;
+        let (open, mut discussed): (Vec<usize>, Vec<usize>) =
+            (0..topics.len()).partition(|&i| !topics[i].discussed);
+        discussed
+            .sort_by_key(|&i| std::cmp::Reverse(topics[i].discussed_at.unwrap_or(topics[i].at)));
+        Rc::new((open, discussed))
+    });
+    // Shared out of the state for this frame: the topics below change other parts of it.
+    let lists = Rc::clone(lists);
+    let (open, discussed) = (&lists.0, &lists.1);
+    let at = |i: &usize| f.view.therapy_topics.get(*i);
     ui.heading(format!("For the next session ({})", open.len()));
     if open.is_empty() {
         ui.weak("Nothing waiting. Topics you add show here until they are discussed.");
     }
-    for t in &open {
+    for t in open.iter().take(st.open_pages.shown()).filter_map(at) {
         ui.add_space(6.0);
         topic(ui, st, f, t);
     }
+    ui.add_space(6.0);
+    st.open_pages
+        .more(ui, open.len(), "topics for the next session");
 
     ui.add_space(16.0);
     since_last(ui, st, f);
 
     if !discussed.is_empty() {
         ui.add_space(16.0);
-        discussed.sort_by_key(|t| std::cmp::Reverse(t.discussed_at.unwrap_or(t.at)));
         ui.heading(format!("Discussed ({})", discussed.len()));
         let shown = st.discussed_shown.max(10);
-        for t in discussed.iter().take(shown) {
+        for t in discussed.iter().take(shown).filter_map(at) {
             ui.add_space(6.0);
             topic(ui, st, f, t);
         }

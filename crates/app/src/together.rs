@@ -9,7 +9,7 @@ use kintsugi_service::today_local;
 
 use crate::commitments::RhythmPicker;
 use crate::screens::Page;
-use crate::widgets::{card, choice, first_line, long_date, when};
+use crate::widgets::{Pager, card, choice, first_line, long_date, when};
 use crate::{Frame, Shared};
 
 /// The screen's label in the navigation.
@@ -26,6 +26,8 @@ pub struct TogetherState {
     added: Option<u64>,
     /// The last "Done" (or undo): request, plan and day.
     marked: Option<(u64, ItemId, String)>,
+    /// Years of plans are listed a page at a time.
+    plan_pages: Pager,
 }
 
 impl Page for TogetherState {
@@ -229,7 +231,7 @@ fn show(ui: &mut Ui, st: &mut TogetherState, f: &Frame<'_>) {
     if !f.view.rituals.is_empty() {
         ui.add_space(16.0);
         ui.heading(format!("All plans ({})", f.view.rituals.len()));
-        for r in &f.view.rituals {
+        for r in f.view.rituals.iter().take(st.plan_pages.shown()) {
             ui.add_space(4.0);
             card(ui, |ui| {
                 ui.horizontal_wrapped(|ui| {
@@ -263,6 +265,9 @@ fn show(ui: &mut Ui, st: &mut TogetherState, f: &Frame<'_>) {
                 }
             });
         }
+        ui.add_space(4.0);
+        let total = f.view.rituals.len();
+        st.plan_pages.more(ui, total, "plans");
     }
 }
 

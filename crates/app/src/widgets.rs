@@ -133,6 +133,103 @@ pub fn scale_picker(ui: &mut Ui, title: &str, words: &[&'static str; 5], value: 
     changed
 }
 
+/// How many items of a long list are drawn. Ten years of journal entries or check-ins are
+/// thousands of cards; laying them all out would make every frame slow, so the newest
+/// `page` show at first and "Show earlier …" adds as many again.
+pub struct Pager {
+    page: usize,
+    shown: usize,
+}
+
+/// Items of a long list drawn at first, and added by each "Show earlier …".
+pub const PAGE: usize = 20;
+
+impl Default for Pager {
+    fn default() -> Self {
+        Pager::new(PAGE)
+    }
+}
+
+impl Pager {
+    pub const fn new(page: usize) -> Self {
+        Pager { page, shown: page }
+    }
+
+    /// How many items to draw now.
+    pub fn shown(&self) -> usize {
+        self.shown
+    }
+
+    /// Back to the first page (e.g. a new search).
+    pub fn reset(&mut self) {
+        self.shown = self.page;
+    }
+
+    /// After the items drawn: the button that shows the next page of `what` ("entries"), when
+    /// `total` holds more than are shown.
+    pub fn more(&mut self, ui: &mut Ui, total: usize, what: &str) {
+        if total <= self.shown {
+            return;
+        }
+        let left = total - self.shown;
+        if ui
+            .button(format!("Show earlier {what} ({left} more)"))
+            .accessible_name(format!("Show earlier {what}"))
+            .clicked()
+        {
+            self.shown += self.page;
+        }
+    }
+}
+
+/// A list split in two (waiting and answered, open and discussed), as indices into the view's
+/// list; shared, so a frame can hold it while it changes other parts of the screen's state.
+pub type Split = std::rc::Rc<(Vec<usize>, Vec<usize>)>;
+
+/// What a screen derives from the view (sorted, filtered, grouped, counted), kept in the
+/// screen's state and built again only when the snapshot's view or the screen's own inputs
+/// `K` (search words, today's date) change: never every frame.
+pub struct Derived<K, T> {
+    /// The revision and the address of the view it was built from, and the inputs.
+    built: Option<(u64, usize, K)>,
+    value: T,
+}
+
+impl<K, T: Default> Default for Derived<K, T> {
+    fn default() -> Self {
+        Derived {
+            built: None,
+            value: T::default(),
+        }
+    }
+}
+
+impl<K: PartialEq, T> Derived<K, T> {
+    /// The value for this frame's view and `key`, built by `build` when they changed. Indices
+    /// into the view's lists stay valid while the view is the same.
+    pub fn get(
+        &mut self,
+        f: &crate::Frame<'_>,
+        key: K,
+        build: impl FnOnce(&kintsugi_core::View, &K) -> T,
+    ) -> &T {
+        // Revisions count within one worker; the view's address tells two workers apart.
+        let at = (
+            f.snap.revision,
+            std::sync::Arc::as_ptr(&f.snap.view) as usize,
+        );
+        let fresh = self
+            .built
+            .as_ref()
+            .is_some_and(|(r, p, k)| (*r, *p) == at && *k == key);
+        if !fresh {
+            self.value = build(f.view, &key);
+            self.built = Some((at.0, at.1, key));
+        }
+        &self.value
+    }
+}
+
 /// Local date and time of a timestamp, said relative to now when that reads more naturally.
 pub fn when(at: Timestamp, now: Timestamp) -> String {
     use chrono::{Local, TimeZone};

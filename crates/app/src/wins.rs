@@ -4,7 +4,7 @@ use egui::{RichText, Ui};
 use kintsugi_core::{Command, ItemId, Moment, MomentKind, WinKind};
 
 use crate::screens::Page;
-use crate::widgets::{card, choice, when};
+use crate::widgets::{Derived, Pager, card, choice, when};
 use crate::{Frame, Shared};
 
 const KINDS: [WinKind; 3] = [
@@ -24,6 +24,10 @@ pub struct WinsState {
     /// The request that added the last win, until it is answered.
     sending: Option<u64>,
     last_sent: Option<u64>,
+    /// The timeline, gathered once per snapshot (ten years hold thousands of moments) and
+    /// drawn a page at a time.
+    moments: Derived<(), Vec<Moment>>,
+    pages: Pager,
 }
 
 impl Page for WinsState {
@@ -111,7 +115,7 @@ fn show(ui: &mut Ui, st: &mut WinsState, f: &Frame<'_>) {
 
     ui.add_space(20.0);
     ui.heading("Our timeline");
-    let moments = f.view.moments();
+    let moments = st.moments.get(f, (), |v, ()| v.moments());
     if moments.is_empty() {
         ui.weak(
             "Nothing here yet. A text when you said you would, an honest answer, a thank-you: \
@@ -119,10 +123,12 @@ fn show(ui: &mut Ui, st: &mut WinsState, f: &Frame<'_>) {
         );
         return;
     }
-    for m in &moments {
+    for m in moments.iter().take(st.pages.shown()) {
         ui.add_space(8.0);
         moment_card(ui, f, m);
     }
+    ui.add_space(8.0);
+    st.pages.more(ui, moments.len(), "moments");
 }
 
 fn moment_card(ui: &mut Ui, f: &Frame<'_>, m: &Moment) {

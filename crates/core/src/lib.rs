@@ -14,6 +14,7 @@ mod migrate;
 mod model;
 pub mod progress;
 mod read;
+mod refresh;
 mod schema;
 mod text;
 mod write;

@@ -10,6 +10,7 @@ use crate::features::{
 };
 use crate::ids::{PartnerId, Timestamp};
 use crate::read::{ItemError, ReadDocs};
+use crate::refresh::{ItemCache, Reader};
 use crate::schema::{SCHEMA_VERSION, couple_genesis, private_genesis};
 use crate::write::{WriteDocs, invalid};
 
@@ -52,6 +53,14 @@ pub struct Model {
     couple: AutoCommit,
     private: AutoCommit,
     me: PartnerId,
+    /// The items of the last [`Model::refresh_view`], reused while the changes since do not
+    /// touch them.
+    items: ItemCache,
+    /// Heads of each document as its store holds it (couple, private): set at open, moved on
+    /// by [`Model::mark_saved`]. Automerge's own cursor starts empty after a load, so its first
+    /// incremental save would write the whole history again as loose changes (14 MB for a
+    /// ten-year journal whose compact save is 1 MB).
+    saved: [Vec<automerge::ChangeHash>; 2],
 }
 
 /// The automerge author of a partner's changes: the partner id's bytes.
@@ -68,6 +77,7 @@ impl Model {
         me: PartnerId,
         actor: ActorId,
     ) -> Result<Model, CoreError> {
+        let (couple_bytes, private_bytes) = (couple.is_some(), private.is_some());
         let mut couple = match couple {
             Some(bytes) => load_checked(bytes, couple_genesis(), "couple")?,
             None => couple_genesis(),
@@ -76,6 +86,14 @@ impl Model {
             Some(bytes) => load_checked(bytes, private_genesis(), "private")?,
             None => private_genesis(),
         };
+        // What is stored is what was loaded; genesis and migrations below are not stored yet.
+        let stored = |doc: &mut AutoCommit, loaded: bool| {
+            if loaded { doc.get_heads() } else { Vec::new() }
+        };
+        let saved = [
+            stored(&mut couple, couple_bytes),
+            stored(&mut private, private_bytes),
+        ];
         // Before the device's own actor is set: migrations are written by their fixed actor,
         // identical on every device, so two devices upgraded apart share one container.
         crate::migrate::upgrade(&mut couple, DocKind::Couple, crate::migrate::MIGRATIONS)?;
@@ -90,6 +108,8 @@ impl Model {
             couple,
             private,
             me,
+            items: ItemCache::default(),
+            saved,
         })
     }
 
@@ -122,6 +142,8 @@ impl Model {
             doc.set_actor(ActorId::random());
         }
         self.me = me;
+        // Readers may depend on who "me" is: read everything again.
+        self.items.clear();
         Ok(())
     }
 
@@ -148,6 +170,27 @@ impl Model {
     }
 
     /// Edits applied but not yet committed (typing between pauses).
+    /// The changes of `kind` not yet in its store, as one incremental chunk (empty when
+    /// there are none), and the heads the store will then hold. Pass the heads to
+    /// [`Model::mark_saved`] once the chunk is durable; until then the same changes come again.
+    pub fn unsaved_changes(&mut self, kind: DocKind) -> (Vec<u8>, Vec<automerge::ChangeHash>) {
+        let i = kind as usize;
+        let saved = self.saved[i].clone();
+        let doc = self.doc_mut(kind);
+        let heads = doc.get_heads();
+        let bytes = if heads == saved {
+            Vec::new()
+        } else {
+            doc.save_after(&saved)
+        };
+        (bytes, heads)
+    }
+
+    /// The store now holds `kind` up to `heads` (a chunk appended, or a whole snapshot).
+    pub fn mark_saved(&mut self, kind: DocKind, heads: Vec<automerge::ChangeHash>) {
+        self.saved[kind as usize] = heads;
+    }
+
     pub fn has_pending(&self) -> bool {
         self.couple.pending_ops() > 0 || self.private.pending_ops() > 0
     }
@@ -266,14 +309,66 @@ impl Model {
     /// trace in the couple document, so unsharing it in time means it never travels. Writes
     /// nothing when the copies are current. Returns whether anything changed.
     pub fn publish_shares(&mut self, now: Timestamp) -> Result<bool, CoreError> {
+        let Some(taken) = self.take_changed(Reader::Shares, journal::shares_may_be_due) else {
+            return Ok(false);
+        };
+        let result = self.publish_shares_now(now);
+        if result.is_err() {
+            self.items.give_back(Reader::Shares, taken);
+        }
+        result
+    }
+
+    /// What changed since `reader` last ran, if `relevant` says it may have work; None when
+    /// it has none. With typing open nothing can be known: everything counts as changed.
+    fn take_changed(
+        &mut self,
+        reader: Reader,
+        relevant: fn(&crate::refresh::Dirty) -> bool,
+    ) -> Option<crate::refresh::Dirty> {
+        if self.has_pending() {
+            return Some(crate::refresh::Dirty::default());
+        }
+        self.items.scan(DocKind::Couple, &mut self.couple);
+        self.items.scan(DocKind::Private, &mut self.private);
+        let taken = self.items.take(reader);
+        relevant(&taken).then_some(taken)
+    }
+
+    fn publish_shares_now(&mut self, now: Timestamp) -> Result<bool, CoreError> {
+        let (entries, copies) = self.read_cached(|r| {
+            let mut errors = Vec::new();
+            (
+                journal::entries(r, &mut errors),
+                journal::copies(r, &mut errors),
+            )
+        });
         journal::publish_shares(
             &mut WriteDocs {
                 couple: &mut self.couple,
                 private: &mut self.private,
                 me: &self.me,
             },
+            &entries,
+            &copies,
             now,
         )
+    }
+
+    /// Runs `f` over the documents with the item cache brought up to date, so it reads only
+    /// what changed (`refresh.rs`); with typing open, over the documents alone.
+    fn read_cached<T>(&mut self, f: impl FnOnce(&ReadDocs<'_>) -> T) -> T {
+        let cached = !self.has_pending();
+        if cached {
+            self.items.scan(DocKind::Couple, &mut self.couple);
+            self.items.scan(DocKind::Private, &mut self.private);
+        }
+        f(&ReadDocs {
+            couple: &self.couple,
+            private: &self.private,
+            me: &self.me,
+            cache: cached.then_some(&self.items),
+        })
     }
 
     /// Reveals sealed check-ins whose day or week both partners have now answered: my answers
@@ -283,6 +378,9 @@ impl Model {
     pub fn reveal_checkins(&mut self, now: Timestamp) -> Result<bool, CoreError> {
         // Its own transaction, so a failure rolls back only what it wrote.
         self.commit(now);
+        let Some(taken) = self.take_changed(Reader::Reveal, checkins::reveal_may_be_due) else {
+            return Ok(false);
+        };
         let result = checkins::reveal(
             &mut WriteDocs {
                 couple: &mut self.couple,
@@ -291,33 +389,55 @@ impl Model {
             },
             now,
         );
-        if result.is_err() && self.couple.pending_ops() > 0 {
-            self.couple.rollback();
+        if result.is_err() {
+            if self.couple.pending_ops() > 0 {
+                self.couple.rollback();
+            }
+            self.items.give_back(Reader::Reveal, taken);
         }
         result
     }
 
+    /// The same view as [`Model::view`], reading again only the items that changes since the
+    /// previous call touched (`refresh.rs`); the window's worker calls it after every change.
+    /// With typing not yet committed (its ops are in no change) it reads everything.
+    pub fn refresh_view(&mut self) -> View {
+        if self.has_pending() {
+            return self.view();
+        }
+        let v = self.read_cached(read_view_with);
+        self.items.settle();
+        v
+    }
+
     /// Reads both documents into one view. Unreadable items are listed in `errors`.
     pub fn view(&self) -> View {
-        let mut errors = Vec::new();
-        let mut v = View {
-            me: Some(self.me.clone()),
-            ..View::default()
-        };
-        if let Some(e) =
-            newer_schema(&self.couple, "couple").or(newer_schema(&self.private, "private"))
-        {
-            errors.push(e);
-        }
-        let docs = ReadDocs {
+        self.read_view(None)
+    }
+
+    fn read_view(&self, cache: Option<&ItemCache>) -> View {
+        read_view_with(&ReadDocs {
             couple: &self.couple,
             private: &self.private,
             me: &self.me,
-        };
-        features::read_view(&docs, &mut v, &mut errors);
-        v.errors = errors;
-        v
+            cache,
+        })
     }
+}
+
+/// Reads both documents into one view, through the item cache if `r` has one.
+fn read_view_with(r: &ReadDocs<'_>) -> View {
+    let mut errors = Vec::new();
+    let mut v = View {
+        me: Some(r.me.clone()),
+        ..View::default()
+    };
+    if let Some(e) = newer_schema(r.couple, "couple").or(newer_schema(r.private, "private")) {
+        errors.push(e);
+    }
+    features::read_view(r, &mut v, &mut errors);
+    v.errors = errors;
+    v
 }
 
 /// Loads a stored document and checks it is ours: it must contain our genesis change. The

@@ -1,10 +1,15 @@
 //! Defensive reading of document items: a wrong type, an oversized value or a newer item version
 //! becomes an [`ItemError`] for that one item, never a panic and never a failed screen.
 
+use std::any::Any;
+use std::collections::HashMap;
+
 use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, Value};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ids::PartnerId;
+use crate::model::DocKind;
+use crate::refresh::{CachedMap, ItemCache};
 use crate::schema::{ITEM_VERSION, MAX_TEXT_CHARS};
 
 /// The two documents as the view reads them, and whose view it is.
@@ -12,10 +17,12 @@ pub(crate) struct ReadDocs<'a> {
     pub couple: &'a AutoCommit,
     pub private: &'a AutoCommit,
     pub me: &'a PartnerId,
+    /// The previous read's items, for [`collect_cached`]; None reads everything.
+    pub cache: Option<&'a ItemCache>,
 }
 
 /// One item that could not be read, and why, in words a person can act on.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{place}: {problem}")]
 pub struct ItemError {
     /// Where in the document, e.g. `journal/3f2a…`.
@@ -255,5 +262,77 @@ pub(crate) fn collect<T>(
             Err(e) => errors.push(e),
         }
     }
+    out
+}
+
+/// [`collect`] over a large map of `r`'s `kind` document, reusing the previous read's result
+/// for every item the changes since did not touch (`refresh.rs`). Only for readers whose
+/// result depends on nothing but the item itself.
+pub(crate) fn collect_cached<T: Clone + Send + 'static>(
+    r: &ReadDocs<'_>,
+    kind: DocKind,
+    map: &'static str,
+    errors: &mut Vec<ItemError>,
+    read: impl Fn(&str, &Rd<'_>) -> Result<T, ItemError>,
+) -> Vec<T> {
+    let doc = match kind {
+        DocKind::Couple => r.couple,
+        DocKind::Private => r.private,
+    };
+    let Some(cache) = r.cache else {
+        return collect(doc, map, errors, read);
+    };
+    let mut maps = cache.maps.borrow_mut();
+    let dirty = cache.dirty.borrow();
+    let before = maps.remove(&(kind, map));
+    // Nothing under this map changed: the previous result as it was, without a lookup.
+    if let Some(b) = &before
+        && !dirty.map_is_dirty(kind, map)
+        && !dirty.any_item_in(kind, map)
+        && let Some(whole) = b.whole.downcast_ref::<(Vec<T>, Vec<ItemError>)>()
+    {
+        let (out, errs) = whole.clone();
+        errors.extend(errs);
+        maps.insert((kind, map), before.expect("checked above"));
+        return out;
+    }
+    let mut before = match before {
+        Some(b) if !dirty.map_is_dirty(kind, map) => b.items,
+        _ => HashMap::new(),
+    };
+    let root = match Rd::root_map(doc, map) {
+        Ok(r) => r,
+        Err(e) => {
+            errors.push(e);
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    let mut errs = Vec::new();
+    let mut now: HashMap<String, Box<dyn Any + Send>> = HashMap::new();
+    for key in root.keys() {
+        let kept = if dirty.item_is_dirty(kind, map, &key) {
+            None
+        } else {
+            before
+                .remove(&key)
+                .and_then(|b| b.downcast::<Result<T, ItemError>>().ok())
+        };
+        let result = match kept {
+            Some(b) => *b,
+            None => root
+                .map(&key)
+                .and_then(|m| m.check_version().map(|()| m))
+                .and_then(|rd| read(&key, &rd)),
+        };
+        match &result {
+            Ok(v) => out.push(v.clone()),
+            Err(e) => errs.push(e.clone()),
+        }
+        now.insert(key, Box::new(result));
+    }
+    errors.extend(errs.iter().cloned());
+    let whole: Box<dyn Any + Send> = Box::new((out.clone(), errs));
+    maps.insert((kind, map), CachedMap { items: now, whole });
     out
 }

@@ -1,25 +1,11 @@
 //! Follow-through in the data: sealed check-ins, commitments' calendar, wins, reminders.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Weekday};
-use kintsugi_core::automerge::ActorId;
 use kintsugi_core::automerge::{AutoCommit, ScalarValue};
 use kintsugi_core::*;
 
 mod common;
-use common::{device, partner_of, set_up};
-
-/// The same partner's second device: both documents, another actor.
-fn second_device(m: &mut Model) -> Model {
-    let couple = m.doc_mut(DocKind::Couple).save();
-    let private = m.doc_mut(DocKind::Private).save();
-    Model::open(
-        Some(&couple),
-        Some(&private),
-        m.me().clone(),
-        ActorId::random(),
-    )
-    .unwrap()
-}
+use common::{device, partner_of, second_device, set_up};
 
 fn merge(kind: DocKind, a: &mut Model, b: &mut Model) {
     a.commit(50);

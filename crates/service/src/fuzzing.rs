@@ -46,6 +46,14 @@ pub fn frame_decode(data: &[u8]) {
     if let Ok(f) = Frame::decode_body(data) {
         assert_eq!(Frame::decode_body(&f.encode_body()).as_ref(), Ok(&f));
     }
+    // Any message survives the deflated encoding (protocol 2) unchanged.
+    if !data.is_empty() {
+        let f = Frame::Sync {
+            doc: DocName::Couple,
+            message: data.to_vec(),
+        };
+        assert_eq!(Frame::decode_body(&f.encode_body()).as_ref(), Ok(&f));
+    }
     let mut buf = FrameBuffer::default();
     // Fed in two pieces, like a stream read in two parts.
     let cut = data.first().map_or(0, |b| *b as usize % (data.len() + 1));

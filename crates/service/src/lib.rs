@@ -2,11 +2,13 @@
 //! durably and keeps them in sync with paired devices; the GUI and the CLI both go through it.
 
 mod clock;
+pub mod dataset;
 mod export;
 #[doc(hidden)]
 pub mod fuzzing;
 mod peers;
 mod vault;
+mod view_cache;
 mod worker;
 
 pub use clock::{now_ms, today_local};
@@ -22,7 +24,8 @@ pub use peers::{
     PairingOutcome, PeerRecord, PeerView, Refusal, RelayView, SyncView,
 };
 pub use secrecy::{ExposeSecret, SecretString};
-pub use vault::{Vault, VaultError};
+pub use vault::{OpenedStore, Vault, VaultError};
+pub use view_cache::CachedView;
 pub use worker::{
     AUTO_LOCK_CHOICES, Handle, INVITE_TTL, LockView, NetOptions, NetRequest, PassphraseChange,
     PassphraseJob, SaveState, Snapshot, TYPING_MAX_BATCH, TYPING_PAUSE, UnlockFailure, spawn,

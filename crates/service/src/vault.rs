@@ -1,6 +1,8 @@
 //! A data directory opened: the store, this device's identity and the two documents.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use kintsugi_core::automerge::ActorId;
 use kintsugi_core::{Command, CoreError, DocKind, Model, PartnerId, Timestamp, View};
@@ -32,13 +34,44 @@ pub enum VaultError {
     WrongPassphrase { path: String },
 }
 
+/// A data directory whose store is open (and unlocked) and whose identity is read, before the
+/// documents are loaded: enough to show the cached view while they load.
+pub struct OpenedStore {
+    store: Arc<Store>,
+    partner: PartnerId,
+    path: String,
+}
+
+impl OpenedStore {
+    /// The view cached when this data was last open, if the documents are still exactly as it
+    /// was built from (see `view_cache`); None means the view must wait for the documents.
+    pub fn cached_view(&self) -> Option<crate::CachedView> {
+        match self.store.derived(crate::view_cache::NAME) {
+            Ok(Some(bytes)) => crate::view_cache::decode(&bytes),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!("the view cache could not be read: {e}");
+                None
+            }
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
 pub struct Vault {
-    store: Store,
+    store: Arc<Store>,
+    /// The compaction running beside the worker, if any (`Vault::save`).
+    compactor: Option<JoinHandle<()>>,
     model: Model,
     /// Documents whose last write failed and must be saved whole next time.
     unsaved_whole: Vec<DocKind>,
     /// Commands applied since the last successful save.
     dirty: bool,
+    /// The stored documents may have changed since the view cache was written.
+    cache_stale: bool,
 }
 
 fn key(kind: DocKind) -> DocKey {
@@ -63,6 +96,15 @@ impl Vault {
         data_dir: &Path,
         passphrase: Option<&SecretString>,
     ) -> Result<Vault, VaultError> {
+        Vault::load(Vault::open_store(data_dir, passphrase)?)
+    }
+
+    /// The first half of [`Vault::open_with`]: the store opened and unlocked, the identity read
+    /// (created on first use), the documents not yet loaded.
+    pub fn open_store(
+        data_dir: &Path,
+        passphrase: Option<&SecretString>,
+    ) -> Result<OpenedStore, VaultError> {
         let store = Store::open(data_dir)?;
         let path = store.path().display().to_string();
         if store.is_locked() {
@@ -87,6 +129,20 @@ impl Vault {
                 p
             }
         };
+        Ok(OpenedStore {
+            store: Arc::new(store),
+            partner,
+            path,
+        })
+    }
+
+    /// The second half: loads both documents (the slow part: seconds after years of use).
+    pub fn load(opened: OpenedStore) -> Result<Vault, VaultError> {
+        let OpenedStore {
+            store,
+            partner,
+            path,
+        } = opened;
         // A fresh random actor on every open, never a stored one. A sync session may send
         // changes before they are saved (it commits open typing); if the process then dies, the
         // reopened document lacks them, and writing on under the same actor would reuse their
@@ -110,10 +166,89 @@ impl Vault {
         )?;
         Ok(Vault {
             store,
+            compactor: None,
             model,
             unsaved_whole: Vec::new(),
             dirty: false,
+            cache_stale: true,
         })
+    }
+
+    /// Heads of both documents, as hex with the document's name (what the view cache records).
+    pub fn heads(&mut self) -> Vec<String> {
+        self.heads_for(kintsugi_sync::session::Scope::OwnDevice)
+    }
+
+    /// Stores `view` as the view cache, if it was read from exactly what is stored: nothing
+    /// unsaved, and `heads` (the documents' heads when `view` was read) still current. Returns
+    /// whether it was written. The cache is never authoritative, so a failure only costs the
+    /// next open its head start.
+    pub fn write_view_cache(&mut self, view: &View, heads: &[String]) -> bool {
+        // A compaction that commits later would make it stale at once: wait for it to end.
+        let compacting = self.compactor.as_ref().is_some_and(|t| !t.is_finished());
+        if compacting || self.has_unsaved() || self.heads() != heads {
+            return false;
+        }
+        let bytes = crate::view_cache::encode(view, heads);
+        match self.store.put_derived(crate::view_cache::NAME, &bytes) {
+            Ok(()) => {
+                self.cache_stale = false;
+                true
+            }
+            Err(e) => {
+                tracing::warn!("the view cache was not written: {e}");
+                false
+            }
+        }
+    }
+
+    /// True when the stored documents may have changed since the view cache was written.
+    pub fn view_cache_stale(&self) -> bool {
+        self.cache_stale
+    }
+
+    /// Gives unused space in the file back (`Store::shrink`): at close, since it holds every
+    /// other store call while it runs. A failure only leaves the file larger.
+    pub fn shrink_file(&mut self) {
+        self.settle();
+        if let Err(e) = self.store.shrink() {
+            tracing::warn!("the data file was not shrunk: {e}");
+        }
+    }
+
+    /// Waits for a running compaction to finish: before anything that rewrites the whole
+    /// store or restarts a document's chunks.
+    pub fn settle(&mut self) {
+        if let Some(t) = self.compactor.take() {
+            let _ = t.join();
+        }
+    }
+
+    /// Compacts `kind` on a thread of its own from what is stored (not from the open
+    /// document), so typing never waits for a whole-document save: after ten years one takes
+    /// seconds. Chunks appended meanwhile stay (`Store::compact_through`). One at a time; a
+    /// document still due is compacted after the next save.
+    fn compact_in_background(&mut self, kind: DocKind) {
+        if self.compactor.as_ref().is_some_and(|t| !t.is_finished()) {
+            return;
+        }
+        self.settle();
+        let store = self.store.clone();
+        let spawned = std::thread::Builder::new()
+            .name("kintsugi-compact".into())
+            .spawn(move || {
+                if let Err(e) = compact_stored(&store, key(kind)) {
+                    // Nothing is lost: the chunks stay until a later compaction succeeds.
+                    tracing::warn!("compacting the {} document failed: {e}", kind.name());
+                }
+            });
+        match spawned {
+            Ok(t) => {
+                self.compactor = Some(t);
+                self.cache_stale = true;
+            }
+            Err(e) => tracing::warn!("no thread for compaction: {e}"),
+        }
     }
 
     /// True when this device's data has a passphrase (it is unlocked, since the vault is open).
@@ -170,6 +305,11 @@ impl Vault {
         self.model.view()
     }
 
+    /// The view, reading again only what changed since the previous call (`Model::refresh_view`).
+    pub fn refresh_view(&mut self) -> View {
+        self.model.refresh_view()
+    }
+
     pub fn apply(&mut self, cmd: Command, now: Timestamp) -> Result<(), CoreError> {
         self.model.apply(cmd, now)?;
         self.dirty = true;
@@ -189,14 +329,18 @@ impl Vault {
         for kind in DocKind::ALL {
             if self.unsaved_whole.contains(&kind) {
                 // An earlier write failed after automerge's incremental cursor had moved past
-                // those changes: only a whole snapshot is sure to include them.
+                // those changes: only a whole snapshot is sure to include them. It replaces
+                // every chunk, so a background compaction must not be halfway.
+                self.settle();
+                let heads = self.model.doc_mut(kind).get_heads();
                 let snapshot = self.model.doc_mut(kind).save();
                 self.store.compact(key(kind), &snapshot)?;
+                self.model.mark_saved(kind, heads);
                 self.unsaved_whole.retain(|k| *k != kind);
                 wrote = true;
                 continue;
             }
-            let chunk = self.model.doc_mut(kind).save_incremental();
+            let (chunk, heads) = self.model.unsaved_changes(kind);
             if chunk.is_empty() {
                 continue;
             }
@@ -204,13 +348,20 @@ impl Vault {
                 self.unsaved_whole.push(kind);
                 return Err(e.into());
             }
+            self.model.mark_saved(kind, heads);
             wrote = true;
-            if self.store.needs_compaction(key(kind))? {
-                let snapshot = self.model.doc_mut(kind).save();
-                self.store.compact(key(kind), &snapshot)?;
+        }
+        if wrote {
+            // Either document may be due, also one passed over while the other compacted.
+            for kind in DocKind::ALL {
+                if self.store.needs_compaction(key(kind))? {
+                    self.compact_in_background(kind);
+                    break;
+                }
             }
         }
         self.dirty = false;
+        self.cache_stale |= wrote;
         Ok(wrote)
     }
 
@@ -218,6 +369,67 @@ impl Vault {
     pub fn has_unsaved(&self) -> bool {
         self.dirty || self.model.has_pending() || !self.unsaved_whole.is_empty()
     }
+}
+
+impl Drop for Vault {
+    fn drop(&mut self) {
+        // The compaction holds the store (and redb's lock on the file) until it ends.
+        self.settle();
+    }
+}
+
+fn stored_peers(store: &Store) -> Result<Vec<([u8; 32], crate::PeerRecord)>, VaultError> {
+    let mut out = Vec::new();
+    for (id, bytes) in store.peers()? {
+        match serde_json::from_slice(&bytes) {
+            Ok(rec) => out.push((id, rec)),
+            // A damaged record must not hide the others; the peer shows up as unpaired.
+            Err(e) => tracing::warn!("skipping an unreadable paired-device record: {e}"),
+        }
+    }
+    out.sort_by_key(|(_, r): &([u8; 32], crate::PeerRecord)| r.paired_at);
+    Ok(out)
+}
+
+pub(crate) fn stored_network_settings(store: &Store) -> crate::NetworkSettings {
+    store
+        .get_setting(SETTING_NETWORK)
+        .ok()
+        .flatten()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+/// Paired devices as stored, before the documents are loaded: none connected, none known to
+/// be waiting (that needs the documents' heads).
+pub(crate) fn stored_peer_views(store: &Store) -> Vec<crate::PeerView> {
+    stored_peers(store)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(id, rec)| crate::PeerView {
+            id: hex::encode(id),
+            scope: rec.scope.clone(),
+            label: rec.label.clone(),
+            connected: false,
+            last_synced: rec.last_synced,
+            pending: false,
+            path: rec.last_path,
+            addrs: rec.addrs.clone(),
+        })
+        .collect()
+}
+
+/// Loads a document as stored, saves it whole and replaces what it was loaded from.
+fn compact_stored(store: &Store, key: DocKey) -> Result<(), String> {
+    let Some((bytes, through)) = store.load_doc_through(key).map_err(|e| e.to_string())? else {
+        return Ok(());
+    };
+    let doc = kintsugi_core::automerge::Automerge::load(&bytes).map_err(|e| e.to_string())?;
+    let snapshot = doc.save();
+    drop(doc);
+    store
+        .compact_through(key, &snapshot, through)
+        .map_err(|e| e.to_string())
 }
 
 const SETTING_SECRET_KEY: &str = "device_secret_key";
@@ -242,16 +454,7 @@ impl Vault {
     }
 
     pub fn peers(&self) -> Result<Vec<([u8; 32], crate::PeerRecord)>, VaultError> {
-        let mut out = Vec::new();
-        for (id, bytes) in self.store.peers()? {
-            match serde_json::from_slice(&bytes) {
-                Ok(rec) => out.push((id, rec)),
-                // A damaged record must not hide the others; the peer shows up as unpaired.
-                Err(e) => tracing::warn!("skipping an unreadable paired-device record: {e}"),
-            }
-        }
-        out.sort_by_key(|(_, r): &([u8; 32], crate::PeerRecord)| r.paired_at);
-        Ok(out)
+        stored_peers(&self.store)
     }
 
     pub fn put_peer(&self, id: &[u8; 32], rec: &crate::PeerRecord) -> Result<(), VaultError> {
@@ -264,12 +467,7 @@ impl Vault {
     }
 
     pub fn network_settings(&self) -> crate::NetworkSettings {
-        self.store
-            .get_setting(SETTING_NETWORK)
-            .ok()
-            .flatten()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default()
+        stored_network_settings(&self.store)
     }
 
     pub fn set_network_settings(&self, s: &crate::NetworkSettings) -> Result<(), VaultError> {

@@ -1530,13 +1530,37 @@ fn frame_text(bytes: &[u8], frame: &Frame) -> String {
     if let Frame::Sync { message, .. } = frame
         && let Ok(msg) = amsync::Message::decode(message)
     {
-        for chunk in msg.changes.iter() {
+        // One entry may hold several chunks back to back (automerge's V2 message joins changes).
+        for chunk in msg.changes.iter().flat_map(split_chunks) {
             if let Ok(c) = Change::try_from(chunk) {
                 change_text(&c, &mut out);
             } else if let Ok(mut d) = AutoCommit::load(chunk) {
                 out += &doc_dump(&mut d);
             }
         }
+    }
+    out
+}
+
+/// The automerge chunks in `bytes`: magic and checksum (8 bytes), type, LEB128 length, data.
+fn split_chunks(mut bytes: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    while bytes.len() > 9 {
+        let (mut len, mut at, mut shift) = (0usize, 9, 0);
+        while let Some(&b) = bytes.get(at) {
+            len |= usize::from(b & 0x7f) << shift;
+            at += 1;
+            shift += 7;
+            if b & 0x80 == 0 || shift > 56 {
+                break;
+            }
+        }
+        let Some(end) = at.checked_add(len).filter(|&e| e <= bytes.len()) else {
+            out.push(bytes);
+            break;
+        };
+        out.push(&bytes[..end]);
+        bytes = &bytes[end..];
     }
     out
 }

@@ -11,8 +11,74 @@ use kintsugi_core::{Command, DocKind, ItemId, Model, PartnerId};
 use kintsugi_service::Vault;
 use kintsugi_sync::session::{
     DocAccess, DocName, Frame, FrameBuffer, FrameError, Hello, LEN_PREFIX, MAX_FRAME_LEN,
-    PROTOCOL_VERSION, Scope, Session, SessionError, check_len,
+    MAX_MESSAGE_LEN, PROTOCOL_VERSION, Scope, Session, SessionError, check_len,
 };
+
+/// Counts the bytes each thread holds, so a test can tell what one decode made it allocate
+/// (RSS is process-wide and the other tests run alongside).
+mod counting {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    pub struct Counting;
+
+    thread_local! {
+        static LIVE: Cell<usize> = const { Cell::new(0) };
+        static PEAK: Cell<usize> = const { Cell::new(0) };
+    }
+
+    fn grew(n: usize) {
+        let _ = LIVE.try_with(|l| {
+            let now = l.get() + n;
+            l.set(now);
+            let _ = PEAK.try_with(|p| p.set(p.get().max(now)));
+        });
+    }
+
+    fn shrank(n: usize) {
+        let _ = LIVE.try_with(|l| l.set(l.get().saturating_sub(n)));
+    }
+
+    // SAFETY: every call is forwarded to the system allocator unchanged; only counters move.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: same contract as ours.
+            let p = unsafe { System.alloc(layout) };
+            if !p.is_null() {
+                grew(layout.size());
+            }
+            p
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // SAFETY: same contract as ours.
+            unsafe { System.dealloc(ptr, layout) };
+            shrank(layout.size());
+        }
+
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            // SAFETY: same contract as ours.
+            let p = unsafe { System.realloc(ptr, layout, new_size) };
+            if !p.is_null() {
+                shrank(layout.size());
+                grew(new_size);
+            }
+            p
+        }
+    }
+
+    /// Runs `f` and returns its result and the most bytes this thread held at once during it,
+    /// beyond what it held before.
+    pub fn peak_during<R>(f: impl FnOnce() -> R) -> (R, usize) {
+        let before = LIVE.with(Cell::get);
+        PEAK.with(|p| p.set(before));
+        let r = f();
+        (r, PEAK.with(Cell::get) - before)
+    }
+}
+
+#[global_allocator]
+static ALLOC: counting::Counting = counting::Counting;
 
 struct VaultDocs<'a>(&'a mut Vault);
 
@@ -470,6 +536,70 @@ fn a_compressed_document_bomb_is_refused() {
     );
     // Refused before automerge loads anything (RSS is process-wide and other tests run
     // alongside, so it is printed, not asserted).
+    assert_eq!(
+        v.vault.model_mut().doc_mut(DocKind::Couple).get_heads(),
+        couple_before
+    );
+    assert_survives(&mut v);
+}
+
+/// A compressed frame bomb: about 64 KiB on the wire that inflates to 80 MiB. Stating a small
+/// length, it is refused a few KiB in; stating the limit, at the limit; stating more, before
+/// inflating anything. What the receiver allocates is bounded by the stated length (counted on
+/// this thread), never by what the stream would inflate to, and nothing reaches the documents.
+#[test]
+fn a_compressed_frame_bomb_is_refused() {
+    use std::io::Write;
+    let mut v = victim();
+    let couple_before = v.vault.model_mut().doc_mut(DocKind::Couple).get_heads();
+    let inflated = 80 * 1024 * 1024;
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(&vec![0u8; inflated]).unwrap();
+    let packed = e.finish().unwrap();
+    assert!(packed.len() < 128 * 1024, "{} bytes", packed.len());
+    let frame = |stated: usize| {
+        // Tag 3 (deflated sync message), the couple document, the stated inflated length.
+        let mut body = vec![0x03, DocName::Couple.wire_id()];
+        body.extend_from_slice(&(stated as u32).to_be_bytes());
+        body.extend_from_slice(&packed);
+        let mut buf = FrameBuffer::default();
+        buf.push(&kintsugi_sync::session::length_prefixed(&body));
+        buf.next_body().unwrap().expect("a whole frame")
+    };
+    let mut s = Session::new([1; 32], Scope::Partner, []).expect_peer([2; 32]);
+    let _ = s.start();
+    s.receive(
+        Frame::Hello(Hello {
+            version: PROTOCOL_VERSION,
+            device: [2; 32],
+            docs: vec![DocName::Couple],
+            couple_id: None,
+        }),
+        &mut VaultDocs(&mut v.vault),
+    )
+    .unwrap();
+    for (stated, held_at_most) in [
+        (4096, 64 * 1024),
+        (MAX_MESSAGE_LEN, MAX_MESSAGE_LEN + 64 * 1024),
+        (MAX_MESSAGE_LEN + 1, 64 * 1024),
+    ] {
+        let body = frame(stated);
+        let (decoded, held) = counting::peak_during(|| Frame::decode_body(&body));
+        println!("compressed bomb stating {stated} bytes: held {held} bytes, {decoded:?}");
+        assert!(
+            matches!(
+                decoded,
+                Err(FrameError::InflatesTooLarge | FrameError::Inflate(_))
+            ),
+            "{decoded:?}"
+        );
+        assert!(
+            held <= held_at_most,
+            "held {held} bytes for {stated} stated"
+        );
+        // The transport closes the connection here; the session never sees a message.
+    }
+    let _ = s.poll(&mut VaultDocs(&mut v.vault));
     assert_eq!(
         v.vault.model_mut().doc_mut(DocKind::Couple).get_heads(),
         couple_before

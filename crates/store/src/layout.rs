@@ -42,6 +42,11 @@ pub(crate) const CRYPT_DATA_KEY: &str = "data_key";
 pub(crate) const SYNC_STATES: TableDefinition<(&[u8; 32], &str), &[u8]> =
     TableDefinition::new("sync_states");
 
+/// Name -> `fingerprint (32 bytes) || caller bytes`: data derived from the documents (the view
+/// cache), never authoritative. Valid only while the fingerprint equals that of the stored
+/// documents; created on first use, so it is absent in files written before it existed.
+pub(crate) const DERIVED: TableDefinition<&str, &[u8]> = TableDefinition::new("derived");
+
 /// Which automerge document. The persisted names are part of the layout: never rename them.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DocKey {

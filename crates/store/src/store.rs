@@ -17,8 +17,8 @@ use secrecy::SecretString;
 use crate::StoreError;
 use crate::crypt::{self, KdfParams, Key};
 use crate::layout::{
-    self, CHUNKS, CRYPT, CRYPT_DATA_KEY, CRYPT_KDF, CRYPT_SALT, DocKey, ENCRYPTED_LAYOUT, META,
-    META_LAYOUT_VERSION, PEERS, PLAIN_LAYOUT, SETTINGS, SNAPSHOTS, SYNC_STATES,
+    self, CHUNKS, CRYPT, CRYPT_DATA_KEY, CRYPT_KDF, CRYPT_SALT, DERIVED, DocKey, ENCRYPTED_LAYOUT,
+    META, META_LAYOUT_VERSION, PEERS, PLAIN_LAYOUT, SETTINGS, SNAPSHOTS, SYNC_STATES,
 };
 
 /// File name of the database inside the data directory.
@@ -28,6 +28,10 @@ pub const FILE_NAME: &str = "kintsugi.redb";
 const COMPACT_MIN_BYTES: u64 = 64 * 1024;
 /// More chunks than this make the joined load slow enough to compact regardless of size.
 const COMPACT_MAX_CHUNKS: u64 = 256;
+
+/// A document's joined bytes, and the `seq` of the last chunk among them (None: only a
+/// snapshot).
+pub type Through = (Vec<u8>, Option<u64>);
 
 /// Sizes of one document's stored parts.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
@@ -68,6 +72,8 @@ pub struct Store {
     db: RwLock<Option<Database>>,
     /// Set by an I/O-level failure: the next call reopens the database first.
     reopen: AtomicBool,
+    /// The last failure was a full disk (cleared by the next success).
+    full: AtomicBool,
     /// Held (read) for the whole of every read and write, so a value is never sealed or opened
     /// under a state that changes meanwhile; taken before `db`.
     key: RwLock<KeyState>,
@@ -206,6 +212,7 @@ impl Store {
             path,
             db: RwLock::new(Some(db)),
             reopen: AtomicBool::new(false),
+            full: AtomicBool::new(false),
             key: RwLock::new(state),
         })
     }
@@ -297,6 +304,8 @@ impl Store {
             let mut txn = db.begin_write()?;
             txn.set_durability(Durability::Immediate)?;
             rewrite_all(&txn, &plain, &sealer, progress)?;
+            // Derived data is rebuilt from the documents; plain, it must not outlive this.
+            txn.delete_table(DERIVED)?;
             let mut crypt_table = txn.open_table(CRYPT)?;
             for (name, value) in &crypt_rows {
                 crypt_table.insert(*name, value.as_slice())?;
@@ -440,6 +449,7 @@ impl Store {
             let mut txn = db.begin_write()?;
             txn.set_durability(Durability::Immediate)?;
             rewrite_all(&txn, &sealed, &plain, progress)?;
+            txn.delete_table(DERIVED)?;
             txn.delete_table(CRYPT)?;
             txn.open_table(META)?
                 .insert(META_LAYOUT_VERSION, PLAIN_LAYOUT.to_le_bytes().as_slice())?;
@@ -454,6 +464,13 @@ impl Store {
     /// single automerge load; loading chunks one by one is 15x slower). None if the doc was never
     /// written.
     pub fn load_doc(&self, key: DocKey) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.load_doc_through(key)?.map(|(bytes, _)| bytes))
+    }
+
+    /// [`Store::load_doc`], plus the sequence number of the last chunk included (None when
+    /// there is only a snapshot): what [`Store::compact_through`] may remove once a snapshot
+    /// of exactly these bytes is written.
+    pub fn load_doc_through(&self, key: DocKey) -> Result<Option<Through>, StoreError> {
         self.read(|txn, sealer| {
             let snapshots = txn.open_table(SNAPSHOTS)?;
             let chunks = txn.open_table(CHUNKS)?;
@@ -468,6 +485,7 @@ impl Store {
                 )?,
                 None => Vec::new(),
             };
+            let mut last = None;
             for entry in chunks.range(chunk_range(key))? {
                 let (k, chunk) = entry?;
                 let seq = k.value().1;
@@ -479,8 +497,9 @@ impl Store {
                 )?;
                 out.extend_from_slice(&value);
                 found = true;
+                last = Some(seq);
             }
-            Ok(found.then_some(out))
+            Ok(found.then_some((out, last)))
         })
     }
 
@@ -526,6 +545,98 @@ impl Store {
             chunks.retain_in(chunk_range(key), |_, _| false)?;
             Ok(())
         })
+    }
+
+    /// Compaction that may run beside appends (on another thread): in one write transaction,
+    /// replaces the snapshot with `snapshot` and removes the chunks up to and including
+    /// `through`, keeping any appended since. `snapshot` must contain everything
+    /// [`Store::load_doc_through`] returned with that `through`; a whole-document
+    /// [`Store::compact`] must not run for this document meanwhile (it restarts the sequence).
+    pub fn compact_through(
+        &self,
+        key: DocKey,
+        snapshot: &[u8],
+        through: Option<u64>,
+    ) -> Result<(), StoreError> {
+        self.write(|txn, sealer| {
+            let value = sealer.seal("snapshots", key.name().as_bytes(), snapshot)?;
+            let mut snapshots = txn.open_table(SNAPSHOTS)?;
+            let mut chunks = txn.open_table(CHUNKS)?;
+            snapshots.insert(key.name(), value.as_ref())?;
+            if let Some(last) = through {
+                chunks.retain_in((key.name(), 0)..=(key.name(), last), |_, _| false)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Stores derived data (the view cache) under `name`, bound to the documents as stored now
+    /// (a fingerprint of their stored bytes, computed in the same transaction): once either
+    /// document changes, [`Store::derived`] no longer returns it. The caller must pass data
+    /// derived from exactly what is stored.
+    pub fn put_derived(&self, name: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.write(|txn, sealer| {
+            let mut bytes =
+                docs_fingerprint(&txn.open_table(SNAPSHOTS)?, &txn.open_table(CHUNKS)?)?.to_vec();
+            bytes.extend_from_slice(value);
+            let sealed = sealer.seal("derived", name.as_bytes(), &bytes)?;
+            txn.open_table(DERIVED)?.insert(name, sealed.as_ref())?;
+            Ok(())
+        })
+    }
+
+    /// The derived data stored under `name`, if it was built from the documents exactly as
+    /// stored now. Missing, stale, or damaged (it does not decrypt, too short) are all None:
+    /// the caller rebuilds it from the documents, so nothing is lost.
+    pub fn derived(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.read(|txn, sealer| {
+            let table = match txn.open_table(DERIVED) {
+                Ok(t) => t,
+                Err(TableError::TableDoesNotExist(_)) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            };
+            let Some(stored) = table.get(name)? else {
+                return Ok(None);
+            };
+            let Ok(plain) = sealer.open(
+                "derived",
+                name.as_bytes(),
+                || name.to_string(),
+                stored.value(),
+            ) else {
+                return Ok(None);
+            };
+            if plain.len() < FINGERPRINT_LEN {
+                return Ok(None);
+            }
+            let now = docs_fingerprint(&txn.open_table(SNAPSHOTS)?, &txn.open_table(CHUNKS)?)?;
+            Ok((plain[..FINGERPRINT_LEN] == now).then(|| plain[FINGERPRINT_LEN..].to_vec()))
+        })
+    }
+
+    /// Gives the file's free space back to the file system (redb's own compaction: it moves
+    /// pages down and truncates), when the file is more than twice what the stored values
+    /// need. Returns whether it ran. Blocks every other call while it runs (tens of
+    /// milliseconds per ten megabytes), so the service calls it beside a document compaction,
+    /// which is rare.
+    pub fn shrink(&self) -> Result<bool, StoreError> {
+        let live: u64 = DocKey::ALL
+            .iter()
+            .map(|k| self.doc_stats(*k).map(|s| s.snapshot_bytes + s.chunk_bytes))
+            .sum::<Result<u64, _>>()?;
+        let file = fs::metadata(&self.path)
+            .map_err(|e| StoreError::io(&self.path, e))?
+            .len();
+        if file <= (2 * live).max(4 << 20) {
+            return Ok(false);
+        }
+        let mut guard = self.db.write().unwrap_or_else(PoisonError::into_inner);
+        let Some(db) = guard.as_mut() else {
+            return Err(StoreError::StoppedAfterFailure {
+                path: self.path.clone(),
+            });
+        };
+        db.compact().map_err(|e| StoreError::redb(&self.path, e))
     }
 
     /// Sizes of the snapshot and chunks of one document (as stored: with a passphrase, each
@@ -813,7 +924,22 @@ impl Store {
             // redb now refuses every write with PreviousIo until the file is reopened.
             self.reopen.store(true, Ordering::Release);
         }
-        result
+        match result {
+            Err(StoreError::DiskFull { .. }) => self.full.store(true, Ordering::Release),
+            Ok(_) => self.full.store(false, Ordering::Release),
+            _ => {}
+        }
+        match result {
+            // The failure that stopped writing was a full disk, maybe met by another thread
+            // (the compaction beside typing): say that, which tells the person what to do.
+            Err(StoreError::StoppedAfterFailure { .. }) if self.full.load(Ordering::Acquire) => {
+                Err(StoreError::io(
+                    &self.path,
+                    io::Error::from(io::ErrorKind::StorageFull),
+                ))
+            }
+            other => other,
+        }
     }
 
     /// Closes the failed database and opens the file again with the full open procedure; on
@@ -834,6 +960,37 @@ impl Store {
         tracing::info!(path = %self.path.display(), "reopened the store after a failed write");
         Ok(())
     }
+}
+
+const FINGERPRINT_LEN: usize = 32;
+
+/// BLAKE3 over both documents' stored values (snapshot and chunks, with their keys and lengths)
+/// as they are on disk: any write to a document changes it. With a passphrase the sealed bytes
+/// are hashed (fresh nonces on every write), so nothing needs decrypting to check a cache.
+fn docs_fingerprint(
+    snapshots: &impl redb::ReadableTable<&'static str, &'static [u8]>,
+    chunks: &impl redb::ReadableTable<(&'static str, u64), &'static [u8]>,
+) -> Result<[u8; FINGERPRINT_LEN], Fail> {
+    let mut h = blake3::Hasher::new();
+    for key in DocKey::ALL {
+        h.update(key.name().as_bytes());
+        match snapshots.get(key.name())? {
+            Some(s) => {
+                h.update(&(s.value().len() as u64).to_le_bytes());
+                h.update(s.value());
+            }
+            None => {
+                h.update(&u64::MAX.to_le_bytes());
+            }
+        }
+        for entry in chunks.range(chunk_range(key))? {
+            let (k, v) = entry?;
+            h.update(&k.value().1.to_le_bytes());
+            h.update(&(v.value().len() as u64).to_le_bytes());
+            h.update(v.value());
+        }
+    }
+    Ok(*h.finalize().as_bytes())
 }
 
 /// Rewrites every value of every table from `from` (opened) to `to` (sealed), inside `txn`.

@@ -447,10 +447,51 @@ fn plaintext_from_before_the_passphrase_is_gone_from_the_file() {
     }
     let secret = *b"SECRETMARK-0123456789abcdef01234";
     store.put_setting("device_secret_key", &secret).unwrap();
+    // The view cache holds every text in the clear until the passphrase is set.
+    store
+        .put_derived("view", "CACHEMARK-".repeat(30).as_bytes())
+        .unwrap();
     store
         .set_passphrase(&pass("p"), WEAK, &mut no_progress())
         .unwrap();
     store.close().unwrap();
     assert_eq!(occurrences(dir.path(), b"PLAINMARK-"), 0);
+    assert_eq!(occurrences(dir.path(), b"CACHEMARK-"), 0);
     assert_eq!(occurrences(dir.path(), &secret), 0);
+}
+
+#[test]
+fn the_view_cache_is_sealed_like_every_value_and_dropped_by_set_and_remove() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.append_chunk(DocKey::Couple, b"doc").unwrap();
+    store.put_derived("view", b"plain cache").unwrap();
+    store
+        .set_passphrase(&pass("p"), WEAK, &mut no_progress())
+        .unwrap();
+    assert_eq!(
+        store.derived("view").unwrap(),
+        None,
+        "dropped when encrypting"
+    );
+    store.put_derived("view", b"SEALEDCACHE-sealed").unwrap();
+    assert_eq!(
+        store.derived("view").unwrap().as_deref(),
+        Some(b"SEALEDCACHE-sealed".as_slice())
+    );
+    store.close().unwrap();
+    assert_eq!(occurrences(dir.path(), b"SEALEDCACHE-"), 0);
+    let store = Store::open(dir.path()).unwrap();
+    assert!(matches!(
+        store.derived("view"),
+        Err(StoreError::Locked { .. })
+    ));
+    store.unlock(&pass("p")).unwrap();
+    assert!(store.derived("view").unwrap().is_some());
+    store.remove_passphrase(&mut no_progress()).unwrap();
+    assert_eq!(
+        store.derived("view").unwrap(),
+        None,
+        "dropped when decrypting"
+    );
 }

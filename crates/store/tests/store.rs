@@ -574,3 +574,76 @@ fn store_and_error_can_cross_threads() {
     assert_send_sync::<Store>();
     assert_send_sync::<StoreError>();
 }
+
+#[test]
+fn derived_data_is_returned_only_while_the_documents_are_as_stored_then() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.derived("view").unwrap(), None, "never written");
+    store.append_chunk(DocKey::Couple, b"one").unwrap();
+    store.put_derived("view", b"built from one").unwrap();
+    assert_eq!(
+        store.derived("view").unwrap().as_deref(),
+        Some(b"built from one".as_slice())
+    );
+    // Reopening changes nothing stored: still valid.
+    store.close().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    assert!(store.derived("view").unwrap().is_some());
+    // Any write to either document makes it stale.
+    store.append_chunk(DocKey::Private, b"two").unwrap();
+    assert_eq!(store.derived("view").unwrap(), None);
+    store.put_derived("view", b"built from two").unwrap();
+    let joined = store.load_doc(DocKey::Couple).unwrap().unwrap();
+    store.compact(DocKey::Couple, &joined).unwrap();
+    assert_eq!(
+        store.derived("view").unwrap(),
+        None,
+        "stale after compaction"
+    );
+    // Damaged (shorter than its fingerprint): missing, not an error.
+    store.close().unwrap();
+    let db = Database::open(file_of(dir.path())).unwrap();
+    let derived: TableDefinition<&str, &[u8]> = TableDefinition::new("derived");
+    let txn = db.begin_write().unwrap();
+    txn.open_table(derived)
+        .unwrap()
+        .insert("view", b"short".as_slice())
+        .unwrap();
+    txn.commit().unwrap();
+    drop(db);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.derived("view").unwrap(), None);
+}
+
+#[test]
+fn compaction_through_a_chunk_keeps_the_chunks_appended_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.append_chunk(DocKey::Couple, b"a").unwrap();
+    store.append_chunk(DocKey::Couple, b"b").unwrap();
+    let (joined, through) = store.load_doc_through(DocKey::Couple).unwrap().unwrap();
+    assert_eq!((joined.as_slice(), through), (b"ab".as_slice(), Some(1)));
+    // Appended while the snapshot was being made.
+    store.append_chunk(DocKey::Couple, b"c").unwrap();
+    store
+        .compact_through(DocKey::Couple, &joined, through)
+        .unwrap();
+    assert_eq!(store.load_doc(DocKey::Couple).unwrap().unwrap(), b"abc");
+    let stats = store.doc_stats(DocKey::Couple).unwrap();
+    assert_eq!((stats.snapshot_bytes, stats.chunk_count), (2, 1));
+    // Numbering goes on after the kept chunk.
+    store.append_chunk(DocKey::Couple, b"d").unwrap();
+    assert_eq!(store.load_doc(DocKey::Couple).unwrap().unwrap(), b"abcd");
+    // A snapshot-only document: nothing to remove.
+    let (joined, through) = store.load_doc_through(DocKey::Couple).unwrap().unwrap();
+    store
+        .compact_through(DocKey::Couple, &joined, through)
+        .unwrap();
+    let (joined, through) = store.load_doc_through(DocKey::Couple).unwrap().unwrap();
+    assert_eq!((joined.as_slice(), through), (b"abcd".as_slice(), None));
+    store
+        .compact_through(DocKey::Couple, &joined, through)
+        .unwrap();
+    assert_eq!(store.load_doc(DocKey::Couple).unwrap().unwrap(), b"abcd");
+}

@@ -1,5 +1,6 @@
 //! Peer-to-peer sync for Kintsugi: sans-IO sessions and pairing, plus the iroh transport.
 
+mod chunks;
 pub mod pairing;
 pub mod session;
 pub mod transport;

@@ -3,19 +3,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::AutoCommit;
-use automerge::sync::{self, SyncDoc};
+use automerge::sync::{self, Capability, SyncDoc};
 use tracing::{debug, warn};
 
 // Re-exported so code written against the session module keeps compiling; they live in `wire`.
 pub use crate::wire::{
-    DocName, Frame, FrameBuffer, FrameError, Hello, LEN_PREFIX, MAX_FRAME_LEN, PROTOCOL_VERSION,
-    check_len, length_prefixed,
+    DocName, Frame, FrameBuffer, FrameError, Hello, LEN_PREFIX, MAX_DOC_INFLATED, MAX_FRAME_LEN,
+    MAX_MESSAGE_LEN, PROTOCOL_VERSION, check_len, length_prefixed,
 };
-
-/// Offset of the chunk type in an automerge chunk (after 4 magic and 4 checksum bytes), and
-/// the type of a plain, uncompressed change (0 is a document, 2 a compressed change).
-const CHUNK_TYPE_AT: usize = 8;
-const CHUNK_TYPE_CHANGE: u8 = 1;
 
 /// What a paired peer may receive and change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -82,6 +77,116 @@ fn check_bloom(bytes: &[u8]) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// One encoded sync message for `state`, or `None` when there is nothing to say.
+///
+/// `whole_docs`: the peer takes whole-document (V2) messages. automerge learns that from the
+/// peer's flags; here the wire version decides, so the capability is set on the state before
+/// each message and flags are never sent. A whole document whose columns would inflate past
+/// what the peer accepts is taken back (the state restored) and sent as changes.
+///
+/// The Bloom filter of what we have (10 bits per change since the last sync: 75 KiB for a
+/// year) is left out when it cannot help: it is large and the peer's heads are all in our
+/// document (it has nothing we lack: a first sync from this device), or we do not know the
+/// peer's heads yet and never synced with it (a first sync, where the peer is usually the new
+/// device; if it does hold changes we lack, the next message carries the filter, one round trip
+/// later). A resumed session sends it at once: after time apart both sides usually changed.
+fn generate(
+    d: &mut AutoCommit,
+    state: &mut sync::State,
+    whole_docs: bool,
+    resumed: bool,
+) -> Option<Vec<u8>> {
+    let before = whole_docs.then(|| state.clone());
+    state.their_capabilities = whole_docs.then(|| vec![Capability::MessageV2]);
+    let mut msg = d.sync().generate_sync_message(state)?;
+    if let Some(before) = before
+        && is_whole_doc(&msg)
+        && let Some((changes, after)) = changes_instead(d, &msg, before)
+    {
+        msg = changes;
+        *state = after;
+    }
+    msg.flags = None;
+    let useless_have = match &state.their_heads {
+        // A filter is "what we have since the last sync point": it keeps the peer from sending
+        // our own changes back. Small ones stay (in steady state it is empty, and keeping it
+        // lets the peer push what it writes next at once); a large one goes only while the peer
+        // has nothing we lack, with nothing of ours to echo either way (`have` empty: the peer
+        // sends only what we ask for).
+        Some(heads) => {
+            msg.have
+                .iter()
+                .map(|h| h.bloom.to_bytes().len())
+                .sum::<usize>()
+                > LARGE_HAVE
+                && {
+                    let missing = d.get_missing_deps(heads);
+                    !heads.iter().any(|h| missing.contains(h))
+                }
+        }
+        None => !resumed,
+    };
+    if useless_have {
+        msg.have.clear();
+    }
+    Some(msg.encode())
+}
+
+/// Bloom filter bytes above which a filter the peer cannot use is left out: about 800 changes.
+const LARGE_HAVE: usize = 1024;
+
+/// Whether automerge chose to send the whole document (a V2 message whose one chunk list entry
+/// starts with a document chunk).
+fn is_whole_doc(msg: &sync::Message) -> bool {
+    msg.version == sync::MessageVersion::V2
+        && msg
+            .changes
+            .iter()
+            .any(|c| c.get(8) == Some(&crate::chunks::CHUNK_DOCUMENT))
+}
+
+/// Fewest bytes one change costs on the wire once deflated: its dependency's 32-byte hash
+/// alone does not compress.
+const MIN_CHANGE_ON_WIRE: usize = 40;
+
+/// The message as changes, with the state that goes with it, when that is better than the whole
+/// document automerge chose (it does so once the peer lacks a third of the changes): always when
+/// the peer would refuse the document (columns inflating past [`MAX_DOC_INFLATED`]), and when the
+/// changes deflate shorter (a week of typing on a young document). Changes are built only when
+/// they might be shorter: at [`MIN_CHANGE_ON_WIRE`] each, the missing ones could undercut it.
+fn changes_instead(
+    d: &mut AutoCommit,
+    whole: &sync::Message,
+    before: sync::State,
+) -> Option<(sync::Message, sync::State)> {
+    let fits = crate::chunks::check(whole.changes.iter(), MAX_DOC_INFLATED as u64).is_ok();
+    if fits {
+        let doc_len: usize = whole.changes.iter().map(<[u8]>::len).sum();
+        let theirs = before.their_heads.clone().unwrap_or_default();
+        let unknown = d.get_missing_deps(&theirs);
+        let known: Vec<_> = theirs
+            .into_iter()
+            .filter(|h| !unknown.contains(h))
+            .collect();
+        let lacking = d.get_changes_meta(&known).len();
+        if lacking.saturating_mul(MIN_CHANGE_ON_WIRE) >= doc_len {
+            return None;
+        }
+    } else {
+        debug!("whole document too large for one message; sending changes");
+    }
+    let mut after = before;
+    after.their_capabilities = None;
+    let changes = d.sync().generate_sync_message(&mut after)?;
+    if fits {
+        let packed = |m: &sync::Message| crate::wire::deflate(&m.clone().encode()).len();
+        if packed(&changes) >= packed(whole) {
+            return None;
+        }
+    }
+    Some((changes, after))
+}
+
 /// Gives a session access to the caller's documents.
 ///
 /// The session uses `AutoCommit` because that is what the app edits; automerge's sync runs
@@ -120,9 +225,16 @@ pub enum SessionEvent {
 /// Failures that end a session.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
-    /// The peer speaks a protocol version we do not.
-    #[error("peer speaks sync protocol version {0}, we speak {PROTOCOL_VERSION}")]
-    UnsupportedVersion(u16),
+    /// The peer runs an older Kintsugi, whose sync protocol this version no longer speaks.
+    #[error(
+        "the other device runs an older Kintsugi (sync protocol {0}, this one speaks {PROTOCOL_VERSION}): update Kintsugi on it to sync again"
+    )]
+    PeerOutdated(u16),
+    /// The peer runs a newer Kintsugi, whose sync protocol this version does not know.
+    #[error(
+        "the other device runs a newer Kintsugi (sync protocol {0}, this one speaks {PROTOCOL_VERSION}): update Kintsugi on this device to sync again"
+    )]
+    PeerNewer(u16),
     /// The peer belongs to a different couple.
     #[error("peer belongs to a different couple")]
     CoupleMismatch,
@@ -281,8 +393,13 @@ impl Session {
         if self.peer.is_some() {
             return Err(SessionError::DuplicateHello);
         }
-        if hello.version != PROTOCOL_VERSION {
-            return Err(SessionError::UnsupportedVersion(hello.version));
+        // One version only: the hello layout never changes, so both sides can always read each
+        // other's version and say which one needs updating.
+        if hello.version < PROTOCOL_VERSION {
+            return Err(SessionError::PeerOutdated(hello.version));
+        }
+        if hello.version > PROTOCOL_VERSION {
+            return Err(SessionError::PeerNewer(hello.version));
         }
         if let Some(expected) = self.expected_peer
             && expected != hello.device
@@ -344,20 +461,12 @@ impl Session {
                 doc,
                 reason: e.to_string(),
             })?;
-        // Only plain change chunks: a whole-document or compressed chunk inflates on load, so a
-        // frame of a few hundred KiB could make us allocate gigabytes (measured: 300 KiB became
-        // 600 MiB). Plain changes cost memory in proportion to the frame, which is bounded.
-        if let Some(kind) = msg.changes.iter().find_map(|c| {
-            let kind = c.get(CHUNK_TYPE_AT).copied();
-            (kind != Some(CHUNK_TYPE_CHANGE)).then_some(kind)
-        }) {
-            return Err(SessionError::BadSyncMessage {
-                doc,
-                reason: format!(
-                    "carries a chunk of type {kind:?}; only uncompressed changes are accepted"
-                ),
-            });
-        }
+        // A whole document or compressed change inflates on load: a frame of a few hundred KiB
+        // once made us allocate 600 MiB. Plain changes cost memory in proportion to the frame;
+        // documents are accepted while their compressed columns inflate to at most
+        // MAX_DOC_INFLATED bytes in all, which `chunks::check` measures before automerge loads.
+        crate::chunks::check(msg.changes.iter(), MAX_DOC_INFLATED as u64)
+            .map_err(|reason| SessionError::BadSyncMessage { doc, reason })?;
         // automerge trusts the peer's Bloom filter parameters: zero bits panics (remainder by
         // zero) and a huge probe count allocates and loops without bound (found by fuzzing).
         for have in &msg.have {
@@ -366,7 +475,7 @@ impl Session {
                 reason: format!("bloom filter: {why}"),
             })?;
         }
-        // Never learn that the peer can take whole-document (V2) messages: see `poll`.
+        // What the peer can take is settled by the wire version (see `poll`), never by its flags.
         msg.flags = None;
         let Some(state) = self.states.get_mut(&doc) else {
             // Unreachable by construction (active ⊆ scope = keys of states); refuse anyway.
@@ -408,6 +517,11 @@ impl Session {
     ///
     /// Before the peer's hello only resumed documents (saved state given to `new`) are
     /// polled; that saves a round trip on reconnect. Scope is enforced either way.
+    ///
+    /// After the hello (both sides speak this protocol version), a peer that lacks more than a
+    /// third of a document's changes gets the whole compacted document in one message
+    /// (automerge's V2 message), unless its compressed columns would inflate past
+    /// [`MAX_DOC_INFLATED`]: the peer would refuse it, so the changes go one by one instead.
     pub fn poll(&mut self, docs: &mut dyn DocAccess) -> Vec<Frame> {
         let candidates = if self.peer.is_some() {
             self.active.clone()
@@ -428,20 +542,21 @@ impl Session {
             let Some(d) = docs.doc(doc) else {
                 continue;
             };
-            if let Some(mut msg) = d.sync().generate_sync_message(state) {
-                // Without the flags section automerge's peer takes us for a V1 peer and never
-                // sends a compressed whole document, which `receive` refuses.
-                msg.flags = None;
-                out.push(Frame::Sync {
-                    doc,
-                    message: msg.encode(),
-                });
+            let whole_docs = self.peer.is_some();
+            let resumed = self.resumed.contains(&doc);
+            if let Some(message) = generate(d, state, whole_docs, resumed) {
+                out.push(Frame::Sync { doc, message });
             }
             let equal = self.heads_equal(doc, docs);
             self.synced.insert(doc, equal);
         }
         self.update_in_sync();
         out
+    }
+
+    /// The peer's wire protocol version, once its hello arrived.
+    pub fn peer_version(&self) -> Option<u16> {
+        self.peer.as_ref().map(|h| h.version)
     }
 
     fn heads_equal(&mut self, doc: DocName, docs: &mut dyn DocAccess) -> bool {
@@ -879,11 +994,19 @@ mod tests {
                 couple_id: couple,
             })
         };
+        // Older and newer peers: refused with an error that says which side to update.
         let mut s = Session::new(id(1), Scope::Partner, []);
-        assert!(matches!(
-            s.receive(hello(99, id(2), None), &mut docs),
-            Err(SessionError::UnsupportedVersion(99))
-        ));
+        let older = s.receive(hello(1, id(2), None), &mut docs).unwrap_err();
+        assert!(matches!(older, SessionError::PeerOutdated(1)), "{older}");
+        assert!(older.to_string().contains("older Kintsugi"), "{older}");
+        assert!(
+            older.to_string().contains("update Kintsugi on it"),
+            "{older}"
+        );
+        let mut s = Session::new(id(1), Scope::Partner, []);
+        let newer = s.receive(hello(99, id(2), None), &mut docs).unwrap_err();
+        assert!(matches!(newer, SessionError::PeerNewer(99)), "{newer}");
+        assert!(newer.to_string().contains("update Kintsugi on this device"));
         let mut s = Session::new(id(1), Scope::Partner, []).expect_peer(id(2));
         assert!(matches!(
             s.receive(hello(PROTOCOL_VERSION, id(3), None), &mut docs),
@@ -922,6 +1045,39 @@ mod tests {
             ),
             Err(SessionError::BadSyncMessage { .. })
         ));
+    }
+
+    /// A device on sync protocol 1 (the release before compressed frames) and this one: each
+    /// reads the other's hello, whose layout is unchanged, so each learns the other's version and
+    /// refuses with "update Kintsugi" rather than misreading a frame.
+    #[test]
+    fn an_old_version_peer_and_this_one_each_learn_who_must_update() {
+        let mut docs = Docs::default();
+        docs.0.insert(DocName::Couple, base_doc("x"));
+        let mut s = Session::new(id(1), Scope::Partner, []).expect_peer(id(2));
+        let ours = Frame::encode(&s.start()[0]);
+        // Read as version 1 read a hello: tag 1, u16 version, 32-byte device, docs, couple id,
+        // nothing after. It finds version 2 and refuses with its own version error.
+        assert_eq!(&ours[4..7], &[0x01, 0x00, 0x02]);
+        assert_eq!(&ours[7..39], &id(1));
+        assert_eq!(&ours[39..], &[1, DocName::Couple.wire_id(), 0]);
+        // The hello version 1 sends, byte for byte.
+        let mut v1 = vec![0x01, 0x00, 0x01];
+        v1.extend_from_slice(&id(2));
+        v1.extend_from_slice(&[1, DocName::Couple.wire_id(), 0]);
+        let err = s
+            .receive(Frame::decode_body(&v1).unwrap(), &mut docs)
+            .unwrap_err();
+        assert!(matches!(err, SessionError::PeerOutdated(1)), "{err}");
+        assert!(err.to_string().contains("update Kintsugi"), "{err}");
+        // And a newer peer is told apart from an older one.
+        let mut s = Session::new(id(1), Scope::Partner, []);
+        let mut v3 = v1.clone();
+        v3[2] = 3;
+        let err = s
+            .receive(Frame::decode_body(&v3).unwrap(), &mut docs)
+            .unwrap_err();
+        assert!(matches!(err, SessionError::PeerNewer(3)), "{err}");
     }
 
     /// Strict alternation: each turn one side delivers everything it got and answers.
@@ -1034,13 +1190,14 @@ mod tests {
         assert!(saved_bytes < fresh_bytes);
     }
 
-    /// Regression: a whole compressed document inflates on load far beyond the frame limit,
-    /// so sessions neither invite one (no V2 flags) nor accept one.
+    /// A peer that lacks most of a document gets it whole, as one compacted document in one
+    /// message (no flags on the wire: the capability comes from the wire version); a whole
+    /// document whose columns inflate past `MAX_DOC_INFLATED` is refused before automerge loads it.
     #[test]
-    fn whole_document_chunks_are_never_sent_and_refused() {
+    fn whole_documents_go_to_a_peer_lacking_most_and_bombs_are_refused() {
         let mut base = base_doc("x");
         let mut devices = vec![device(&mut base, "p"), device(&mut base, "q")];
-        many_changes(devices[0].0.get_mut(&DocName::Couple).unwrap(), 60, "a");
+        many_changes(devices[0].0.get_mut(&DocName::Couple).unwrap(), 2000, "a");
         let mut links = vec![Link::new(
             0,
             1,
@@ -1052,29 +1209,39 @@ mod tests {
             text(&devices[0].0[&DocName::Couple]),
             text(&devices[1].0[&DocName::Couple])
         );
-        let mut chunks = 0;
+        let compacted = devices[0].0.get_mut(&DocName::Couple).unwrap().save().len();
+        let mut whole = 0;
         for bytes in links[0].bytes_to_b.iter().chain(&links[0].bytes_to_a) {
             if let Frame::Sync { message, .. } = Frame::decode(bytes).unwrap() {
                 let m = sync::Message::decode(&message).unwrap();
                 assert!(m.flags.is_none());
-                for c in m.changes.iter() {
-                    assert_eq!(c[CHUNK_TYPE_AT], CHUNK_TYPE_CHANGE);
-                    chunks += 1;
-                }
+                whole += m.changes.iter().filter(|c| c[8] == 0).count();
             }
         }
-        assert!(chunks >= 60);
+        assert_eq!(whole, 1, "one whole document, not 2000 changes");
+        // Hello, heads and the document: no Bloom filter of the 2000 changes the peer lacks.
+        let wire: usize = links[0].bytes_to_b.iter().map(Vec::len).sum();
+        assert!(
+            wire as f64 <= compacted as f64 * 1.1 + 256.0,
+            "{wire} bytes for {compacted}"
+        );
 
-        let mut sender = base_doc("doc");
+        // A small document that inflates to more than the limit.
+        let mut bomb = AutoCommit::new();
+        bomb.put(ROOT, "text", "x".repeat(MAX_DOC_INFLATED + 1).as_str())
+            .unwrap();
+        bomb.commit();
         let message = sync::Message {
-            heads: sender.get_heads(),
+            heads: bomb.get_heads(),
             need: vec![],
             have: vec![],
-            changes: sync::ChunkList::from(sender.save()),
+            changes: sync::ChunkList::from(bomb.save()),
             flags: None,
-            version: sync::MessageVersion::V1,
+            version: sync::MessageVersion::V2,
         }
         .encode();
+        drop(bomb);
+        assert!(message.len() < 256 * 1024, "{}", message.len());
         let mut docs = Docs::default();
         docs.0.insert(DocName::Couple, base_doc("mine"));
         let mut s = partner_session_after_hello(&mut docs);
@@ -1086,7 +1253,7 @@ mod tests {
             &mut docs,
         );
         assert!(
-            matches!(r, Err(SessionError::BadSyncMessage { .. })),
+            matches!(&r, Err(SessionError::BadSyncMessage { reason, .. }) if reason.contains("inflates past")),
             "{r:?}"
         );
         assert_eq!(text(&docs.0[&DocName::Couple]), "mine");

@@ -1,7 +1,12 @@
 //! The sync wire format: frames, their byte encoding and the limits a peer's bytes are held to.
 
 /// Version of the sync wire protocol carried in every `Hello`.
-pub const PROTOCOL_VERSION: u16 = 1;
+///
+/// 1: plain frames, plain automerge changes only. 2: sync frame bodies may be deflated
+/// ([`Frame::encode_body`]) and a message may carry a whole document (automerge's V2 message) for
+/// a peer that lacks most of it. The hello layout is the same in both, so each side reads the
+/// other's version and refuses with an "update Kintsugi" error instead of misreading frames.
+pub const PROTOCOL_VERSION: u16 = 2;
 
 /// Largest frame body accepted or produced, in bytes.
 ///
@@ -13,8 +18,23 @@ pub const MAX_FRAME_LEN: usize = 64 * 1024 * 1024;
 /// Bytes of the length prefix (u32, big endian) in front of every frame body.
 pub const LEN_PREFIX: usize = 4;
 
+/// Most bytes a deflated sync frame may inflate to: no more than a plain frame could carry, so
+/// compression never raises what a peer can make us hold.
+pub const MAX_MESSAGE_LEN: usize = MAX_FRAME_LEN;
+
+/// Most bytes the compressed columns of the whole documents in one sync message may inflate to
+/// (automerge's V2 message sends a whole document to a peer that lacks most of it). The same as a
+/// plain frame: a whole document can make us hold no more than a frame of changes could.
+pub const MAX_DOC_INFLATED: usize = MAX_FRAME_LEN;
+
+/// Messages shorter than this go out plain: deflate cannot win much on them.
+const DEFLATE_FROM: usize = 96;
+
 const TAG_HELLO: u8 = 0x01;
 const TAG_SYNC: u8 = 0x02;
+/// A sync message deflated (raw DEFLATE, RFC 1951), after a u32 stating its inflated length.
+/// Protocol version 2 and later.
+const TAG_SYNC_DEFLATE: u8 = 0x03;
 
 /// Most document ids a `Hello` may list; keeps decoding bounded.
 const MAX_HELLO_DOCS: usize = 32;
@@ -105,6 +125,67 @@ pub enum FrameError {
     /// A field holds a value outside its allowed range.
     #[error("malformed frame: {0}")]
     Malformed(&'static str),
+    /// A deflated frame states, or inflates to, more than [`MAX_MESSAGE_LEN`] bytes.
+    #[error("compressed frame inflates past the limit of {MAX_MESSAGE_LEN} bytes")]
+    InflatesTooLarge,
+    /// A deflated frame is not valid DEFLATE, or inflates to another length than it states.
+    #[error("compressed frame does not inflate: {0}")]
+    Inflate(&'static str),
+}
+
+/// Deflates `bytes` (raw DEFLATE, default level).
+pub fn deflate(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::DeflateEncoder::new(
+        Vec::with_capacity(bytes.len() / 2),
+        flate2::Compression::default(),
+    );
+    // Writing into a Vec cannot fail.
+    let _ = e.write_all(bytes);
+    e.finish().unwrap_or_default()
+}
+
+/// Inflates `data`, which must inflate to exactly `stated` bytes, `stated` at most `max`.
+///
+/// Memory is bounded by what actually arrives, never by what the peer states: the output grows
+/// as the stream inflates (geometrically, capped at `stated`), and inflating stops at the first
+/// byte past `stated`. So a small frame stating a few bytes but inflating to gigabytes costs at
+/// most `stated` bytes and the time to inflate them.
+pub fn inflate_bounded(data: &[u8], stated: usize, max: usize) -> Result<Vec<u8>, FrameError> {
+    use std::io::Read;
+    if stated > max {
+        return Err(FrameError::InflatesTooLarge);
+    }
+    let mut d = flate2::bufread::DeflateDecoder::new(data);
+    let mut out: Vec<u8> = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        let n = d
+            .read(&mut chunk)
+            .map_err(|_| FrameError::Inflate("invalid deflate stream"))?;
+        if n == 0 {
+            break;
+        }
+        if out.len() + n > stated {
+            return Err(if out.len() + n > max {
+                FrameError::InflatesTooLarge
+            } else {
+                FrameError::Inflate("inflates past its stated length")
+            });
+        }
+        if out.len() + n > out.capacity() {
+            let want = (out.len() + n).max(out.capacity() * 2).min(stated);
+            out.reserve_exact(want - out.len());
+        }
+        out.extend_from_slice(&chunk[..n]);
+    }
+    if out.len() != stated {
+        return Err(FrameError::Inflate("inflates short of its stated length"));
+    }
+    if d.total_in() != data.len() as u64 {
+        return Err(FrameError::Inflate("bytes after the deflate stream"));
+    }
+    Ok(out)
 }
 
 /// Prefixes `body` with its u32 big-endian length.
@@ -247,6 +328,20 @@ impl Frame {
                 out
             }
             Frame::Sync { doc, message } => {
+                // Deflated when that is shorter: a week of keystroke changes shrinks to about a
+                // third, while the compressed columns of a whole document barely change.
+                if message.len() >= DEFLATE_FROM && message.len() <= MAX_MESSAGE_LEN {
+                    let packed = deflate(message);
+                    if packed.len() + 4 < message.len() {
+                        let mut out = Vec::with_capacity(6 + packed.len());
+                        out.push(TAG_SYNC_DEFLATE);
+                        out.push(doc.wire_id());
+                        // At most MAX_MESSAGE_LEN (< u32::MAX): the cast cannot truncate.
+                        out.extend_from_slice(&(message.len() as u32).to_be_bytes());
+                        out.extend_from_slice(&packed);
+                        return out;
+                    }
+                }
                 let mut out = Vec::with_capacity(2 + message.len());
                 out.push(TAG_SYNC);
                 out.push(doc.wire_id());
@@ -305,6 +400,16 @@ impl Frame {
                 if message.is_empty() {
                     return Err(FrameError::Truncated);
                 }
+                Ok(Frame::Sync { doc, message })
+            }
+            TAG_SYNC_DEFLATE => {
+                let id = r.u8()?;
+                let doc = DocName::from_wire_id(id).ok_or(FrameError::UnknownDoc(id))?;
+                let stated = r.u32()? as usize;
+                if stated == 0 {
+                    return Err(FrameError::Truncated);
+                }
+                let message = inflate_bounded(r.rest(), stated, MAX_MESSAGE_LEN)?;
                 Ok(Frame::Sync { doc, message })
             }
             other => Err(FrameError::UnknownTag(other)),
@@ -381,6 +486,98 @@ mod tests {
             Frame::decode_body(&[TAG_SYNC, 9, 1]),
             Err(FrameError::UnknownDoc(9))
         );
+    }
+
+    #[test]
+    fn sync_frames_are_deflated_when_that_is_shorter() {
+        let long = Frame::Sync {
+            doc: DocName::Couple,
+            message: b"we pause for twenty minutes ".repeat(100),
+        };
+        let body = long.encode_body();
+        assert_eq!(body[0], TAG_SYNC_DEFLATE);
+        assert!(body.len() < 200, "{}", body.len());
+        assert_eq!(Frame::decode(&long.encode()), Ok(long.clone()));
+        // Short or incompressible messages go out plain.
+        let short = Frame::Sync {
+            doc: DocName::Private,
+            message: vec![1, 2, 3],
+        };
+        assert_eq!(short.encode_body()[0], TAG_SYNC);
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let noise: Vec<u8> = (0..4096)
+            .map(|_| {
+                // xorshift: bytes deflate cannot shrink.
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 24) as u8
+            })
+            .collect();
+        let noisy = Frame::Sync {
+            doc: DocName::Couple,
+            message: noise,
+        };
+        assert_eq!(noisy.encode_body()[0], TAG_SYNC);
+        assert_eq!(Frame::decode(&noisy.encode()), Ok(noisy));
+    }
+
+    fn deflated_frame(stated: u32, packed: &[u8]) -> Vec<u8> {
+        let mut body = vec![TAG_SYNC_DEFLATE, DocName::Couple.wire_id()];
+        body.extend_from_slice(&stated.to_be_bytes());
+        body.extend_from_slice(packed);
+        body
+    }
+
+    /// A compressed bomb: 64 KiB of frame that inflates to 64 MiB. Stating a small length, it is
+    /// refused at the first byte past that length (never more held than stated); stating more
+    /// than the limit, it is refused before inflating anything.
+    #[test]
+    fn a_compressed_bomb_is_refused_within_its_stated_length() {
+        let packed = deflate(&vec![0u8; 64 * 1024 * 1024]);
+        assert!(packed.len() < 80 * 1024, "{}", packed.len());
+        let started = std::time::Instant::now();
+        assert_eq!(
+            Frame::decode_body(&deflated_frame(1000, &packed)),
+            Err(FrameError::Inflate("inflates past its stated length"))
+        );
+        // Stopped after about a kilobyte of output, not after inflating 64 MiB.
+        assert!(started.elapsed() < std::time::Duration::from_millis(500));
+        let over = (MAX_MESSAGE_LEN + 1) as u32;
+        assert_eq!(
+            Frame::decode_body(&deflated_frame(over, &packed)),
+            Err(FrameError::InflatesTooLarge)
+        );
+        assert_eq!(
+            inflate_bounded(&packed, 1 << 20, 2 << 20),
+            Err(FrameError::Inflate("inflates past its stated length"))
+        );
+        // Stating the truth but past a smaller limit: refused as too large.
+        assert_eq!(
+            inflate_bounded(&packed, 64 * 1024 * 1024, 1 << 20),
+            Err(FrameError::InflatesTooLarge)
+        );
+        // Short, garbage and trailing bytes.
+        let small = deflate(b"hello hello hello hello");
+        assert!(matches!(
+            Frame::decode_body(&deflated_frame(100, &small)),
+            Err(FrameError::Inflate(_))
+        ));
+        assert!(matches!(
+            Frame::decode_body(&deflated_frame(10, &[0xff; 16])),
+            Err(FrameError::Inflate(_))
+        ));
+        let mut trailing = small.clone();
+        trailing.push(0);
+        assert!(matches!(
+            Frame::decode_body(&deflated_frame(23, &trailing)),
+            Err(FrameError::Inflate(_))
+        ));
+        assert_eq!(
+            Frame::decode_body(&deflated_frame(0, &small)),
+            Err(FrameError::Truncated)
+        );
+        assert!(Frame::decode_body(&deflated_frame(23, &small)).is_ok());
     }
 
     proptest::proptest! {

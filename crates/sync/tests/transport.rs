@@ -423,3 +423,77 @@ async fn joining_a_closed_invite_says_the_invite_is_gone() {
     a.shutdown().await;
     b.shutdown().await;
 }
+
+/// A paired device still on sync protocol 1 connects: it receives our hello (same layout,
+/// version 2, so its own code refuses with a version error, never a misread frame), and we
+/// close with code 7 and "update Kintsugi" as the reason, and report which side is older.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paired_device_on_the_old_protocol_is_told_to_update() {
+    let old_key = generate_secret_key();
+    let old_id = kintsugi_sync::transport::endpoint_id_of(&old_key);
+    let a_host = Arc::new(MemoryDocHost::new([(DocName::Couple, text_doc("ours"))]));
+    let (a, mut a_rx) = SyncNode::spawn(
+        NodeConfig::loopback(generate_secret_key()),
+        a_host.clone(),
+        vec![],
+    )
+    .await
+    .unwrap();
+    a.add_peer(kintsugi_sync::transport::PairedPeer {
+        id: old_id,
+        scope: Scope::Partner,
+        addrs: vec![],
+    });
+    let a_addr = iroh::EndpointAddr::from_parts(
+        iroh::EndpointId::from_bytes(&a.endpoint_id()).unwrap(),
+        a.addrs().into_iter().filter_map(|x| match x {
+            kintsugi_sync::PairingAddr::Ip(s) => Some(iroh::TransportAddr::Ip(s)),
+            _ => None,
+        }),
+    );
+    let old = bind_endpoint(&NodeConfig::loopback(old_key), NoHooks)
+        .await
+        .expect("bind the old device");
+    let conn = tokio::time::timeout(WAIT, old.connect(a_addr, SYNC_ALPN))
+        .await
+        .expect("connects in time")
+        .expect("a paired device connects");
+    let (mut send, mut recv) = conn.open_bi().await.unwrap();
+    // The hello protocol 1 sends: tag, version 1, device id, one document (couple), no couple id.
+    let mut hello = vec![0x01, 0x00, 0x01];
+    hello.extend_from_slice(&old_id);
+    hello.extend_from_slice(&[1, DocName::Couple.wire_id(), 0]);
+    send.write_all(&kintsugi_sync::session::length_prefixed(&hello))
+        .await
+        .unwrap();
+    // Our hello arrives as protocol 1 would read it: tag 1, then version 2.
+    let mut head = [0u8; 7];
+    recv.read_exact(&mut head).await.unwrap();
+    assert_eq!(&head[4..], &[0x01, 0x00, 0x02]);
+    let ev = wait_event(&mut a_rx, "incompatible version", |e| {
+        matches!(e, StatusEvent::IncompatibleVersion { .. })
+    })
+    .await;
+    assert_eq!(
+        ev,
+        StatusEvent::IncompatibleVersion {
+            peer: old_id,
+            theirs: 1,
+            peer_is_newer: false
+        }
+    );
+    let closed = tokio::time::timeout(WAIT, conn.closed())
+        .await
+        .expect("closed in time");
+    match closed {
+        iroh::endpoint::ConnectionError::ApplicationClosed(c) => {
+            assert_eq!(c.error_code, iroh::endpoint::VarInt::from_u32(7));
+            let reason = String::from_utf8_lossy(&c.reason).into_owned();
+            assert!(reason.contains("update Kintsugi"), "{reason}");
+        }
+        other => panic!("closed without a reason: {other:?}"),
+    }
+    assert_eq!(doc_text(&a_host, DocName::Couple).as_deref(), Some("ours"));
+    old.close().await;
+    a.shutdown().await;
+}

@@ -3,7 +3,7 @@
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjId, ObjType, ReadDoc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::command::Command;
@@ -28,7 +28,7 @@ const AFFIRMATIONS: &str = "affirmations";
 #[cfg(test)]
 pub(crate) const MAPS: &[&str] = &[AGREEMENT, AFFIRMATIONS];
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Section {
     pub id: String,
     pub kind: String,
@@ -46,7 +46,7 @@ pub struct Section {
 }
 
 /// A review of a section: who, when, and what the couple decided.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct SectionReview {
     pub id: ItemId,
     pub by: PartnerId,
@@ -55,7 +55,7 @@ pub struct SectionReview {
     pub note: String,
 }
 
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewOutcome {
     Kept,
@@ -110,7 +110,7 @@ impl View {
 /// could create at once (one of two concurrent maps would lose).
 const REVIEW_PREFIX: &str = "review/";
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Affirmation {
     pub by: PartnerId,
     pub at: Timestamp,

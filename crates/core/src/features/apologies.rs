@@ -5,14 +5,14 @@ mod excuses;
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::command::{ApologyFields, Command};
 use crate::export::{ExportCtx, Report, date_of, entry};
 use crate::features::View;
 use crate::ids::{ItemId, PartnerId, Timestamp};
-use crate::model::CoreError;
-use crate::read::{ItemError, Rd, ReadDocs, collect};
+use crate::model::{CoreError, DocKind};
+use crate::read::{ItemError, Rd, ReadDocs, collect, collect_cached};
 use crate::schema::ITEM_VERSION;
 use crate::write::{WriteDocs, ensure_map, item, long_text, misrouted, nonempty, not_found, top};
 
@@ -26,7 +26,7 @@ const SHARED: &str = "apologies";
 #[cfg(test)]
 pub(crate) const MAPS: &[&str] = &[DRAFTS, SHARED];
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Apology {
     pub id: ItemId,
     pub by: PartnerId,
@@ -73,7 +73,7 @@ pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, now: Timestamp) -> Resu
 }
 
 pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) {
-    v.apologies = collect(r.couple, SHARED, errors, |id, a| {
+    v.apologies = collect_cached(r, DocKind::Couple, SHARED, errors, |id, a| {
         read_apology(id, a, PartnerId(a.str("by")?))
     });
     v.apology_drafts = collect(r.private, DRAFTS, errors, |id, a| {

@@ -2,7 +2,7 @@
 
 use automerge::ObjType;
 use automerge::transaction::Transactable;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::command::Command;
 use crate::export::{ExportCtx, Report, entry, time_of};
@@ -24,7 +24,7 @@ pub(crate) const MAPS: &[&str] = &[BREAKS];
 const MAX_AHEAD_MS: i64 = 48 * 3_600_000;
 const MAX_EXTEND_MINUTES: u32 = 720;
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Break {
     pub id: ItemId,
     pub started_by: PartnerId,
@@ -39,7 +39,7 @@ pub struct Break {
     pub ended: Option<(PartnerId, Timestamp)>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct BreakExtension {
     pub by: PartnerId,
     pub minutes: u32,

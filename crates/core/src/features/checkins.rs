@@ -1,16 +1,18 @@
 //! Daily and weekly check-ins: one answer sheet per partner and day (or ISO week).
 
+use std::collections::HashSet;
+
 use automerge::transaction::Transactable;
 use automerge::{ObjType, ReadDoc, ScalarValue, Value};
 use chrono::{NaiveDate, Weekday};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::command::Command;
 use crate::export::{ExportCtx, ExportScope, Report, dash, entry};
 use crate::features::View;
 use crate::ids::{PartnerId, Timestamp};
-use crate::model::CoreError;
-use crate::read::{ItemError, Rd, ReadDocs, collect};
+use crate::model::{CoreError, DocKind};
+use crate::read::{ItemError, Rd, ReadDocs, collect_cached};
 use crate::schema::ITEM_VERSION;
 use crate::write::{WriteDocs, date_text, invalid, long_text, misrouted, top};
 
@@ -30,7 +32,7 @@ const RECHECK_DAYS: i64 = 14;
 #[cfg(test)]
 pub(crate) const MAPS: &[&str] = &[DAILY, WEEKLY, SEALS, SEALED];
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct DailyCheckIn {
     pub date: String,
     pub by: PartnerId,
@@ -45,7 +47,7 @@ pub struct DailyCheckIn {
     pub sealed: bool,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct WeeklyCheckIn {
     pub week: String,
     pub by: PartnerId,
@@ -59,7 +61,7 @@ pub struct WeeklyCheckIn {
 }
 
 /// One partner answered one day's or week's check-in; what they answered stays with them.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Seal {
     /// The date (daily) or ISO week (weekly).
     pub period: String,
@@ -214,6 +216,12 @@ pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, now: Timestamp) -> Resu
 /// answered, and turns a revealed weekly "for therapy" answer into a therapy topic. Writes only
 /// what is missing or out of date, so calling it after every merge costs no change when nothing
 /// is due. Returns whether anything was written.
+/// Whether changes in `d` can have made a reveal due: only seals, answers and my sealed sheets
+/// matter (after years, a reveal pass costs tens of milliseconds; most merges touch none).
+pub(crate) fn reveal_may_be_due(d: &crate::refresh::Dirty) -> bool {
+    d.touches(DocKind::Couple, &[DAILY, WEEKLY, SEALS]) || d.touches(DocKind::Private, &[SEALED])
+}
+
 pub(crate) fn reveal(d: &mut WriteDocs<'_>, now: Timestamp) -> Result<bool, CoreError> {
     let before = d.couple.pending_ops();
     let me = d.me.0.clone();
@@ -326,6 +334,13 @@ fn partner_periods(
     Ok(out)
 }
 
+/// One of my own answers waiting in the private document.
+#[derive(Clone)]
+enum Sealed {
+    Daily(DailyCheckIn),
+    Weekly(WeeklyCheckIn),
+}
+
 fn read_daily(c: &Rd<'_>, sealed: bool) -> Result<DailyCheckIn, ItemError> {
     Ok(DailyCheckIn {
         date: c.str("date")?,
@@ -356,51 +371,52 @@ fn read_weekly(c: &Rd<'_>, sealed: bool) -> Result<WeeklyCheckIn, ItemError> {
 }
 
 pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) {
-    v.daily_checkins = collect(r.couple, DAILY, errors, |_, c| read_daily(c, false));
-    v.weekly_checkins = collect(r.couple, WEEKLY, errors, |_, c| read_weekly(c, false));
-    // My own answers still sealed: shown to me, marked so.
-    let mine = collect(r.private, SEALED, errors, |key, c| {
-        Ok((key.to_owned(), c.obj.clone()))
+    v.daily_checkins = collect_cached(r, DocKind::Couple, DAILY, errors, |_, c| {
+        read_daily(c, false)
     });
-    for (key, obj) in mine {
-        let c = Rd {
-            doc: r.private,
-            obj,
-            place: format!("{SEALED}/{key}"),
-        };
-        let result = match key.split_once('/').map(|(k, _)| kind_named(k)) {
-            Some(Some(Kind::Daily)) => read_daily(&c, true).map(|x| {
-                let shown = v
-                    .daily_checkins
-                    .iter()
-                    .any(|y| y.date == x.date && y.by == x.by);
-                if !shown {
-                    v.daily_checkins.push(x);
-                }
-            }),
-            Some(Some(Kind::Weekly)) => read_weekly(&c, true).map(|x| {
-                let shown = v
-                    .weekly_checkins
-                    .iter()
-                    .any(|y| y.week == x.week && y.by == x.by);
-                if !shown {
-                    v.weekly_checkins.push(x);
-                }
-            }),
+    v.weekly_checkins = collect_cached(r, DocKind::Couple, WEEKLY, errors, |_, c| {
+        read_weekly(c, false)
+    });
+    // My own answers still sealed: shown to me, marked so, unless the revealed copy is there.
+    let mine = collect_cached(r, DocKind::Private, SEALED, errors, |key, c| {
+        match key.split_once('/').map(|(k, _)| kind_named(k)) {
+            Some(Some(Kind::Daily)) => read_daily(c, true).map(Sealed::Daily),
+            Some(Some(Kind::Weekly)) => read_weekly(c, true).map(Sealed::Weekly),
             _ => Err(ItemError::new(
                 c.place(),
                 "is not a check-in this version knows",
             )),
-        };
-        if let Err(e) = result {
-            errors.push(e);
+        }
+    });
+    let mut shown: HashSet<(String, PartnerId)> = v
+        .daily_checkins
+        .iter()
+        .map(|y| (y.date.clone(), y.by.clone()))
+        .collect();
+    let mut shown_weeks: HashSet<(String, PartnerId)> = v
+        .weekly_checkins
+        .iter()
+        .map(|y| (y.week.clone(), y.by.clone()))
+        .collect();
+    for sealed in mine {
+        match sealed {
+            Sealed::Daily(x) => {
+                if shown.insert((x.date.clone(), x.by.clone())) {
+                    v.daily_checkins.push(x);
+                }
+            }
+            Sealed::Weekly(x) => {
+                if shown_weeks.insert((x.week.clone(), x.by.clone())) {
+                    v.weekly_checkins.push(x);
+                }
+            }
         }
     }
     v.daily_checkins
         .sort_by(|a, b| (&b.date, b.at).cmp(&(&a.date, a.at)));
     v.weekly_checkins
         .sort_by(|a, b| (&b.week, b.at).cmp(&(&a.week, a.at)));
-    v.checkin_seals = collect(r.couple, SEALS, errors, |_, s| {
+    v.checkin_seals = collect_cached(r, DocKind::Couple, SEALS, errors, |_, s| {
         let kind = s.str("kind")?;
         Ok(Seal {
             period: s.str("period")?,

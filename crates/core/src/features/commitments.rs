@@ -3,15 +3,15 @@
 
 use automerge::ObjType;
 use automerge::transaction::Transactable;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::command::Command;
 use crate::export::{ExportCtx, Report, entry};
 use crate::features::View;
 use crate::ids::parse_date;
 use crate::ids::{ItemId, PartnerId, Timestamp};
-use crate::model::CoreError;
-use crate::read::{ItemError, Rd, ReadDocs, collect};
+use crate::model::{CoreError, DocKind};
+use crate::read::{ItemError, Rd, ReadDocs, collect_cached};
 use crate::schema::ITEM_VERSION;
 use crate::write::{
     WriteDocs, date_text, ensure_map, invalid, long_text, misrouted, new_item, nonempty,
@@ -25,7 +25,7 @@ const COMMITMENTS: &str = "commitments";
 #[cfg(test)]
 pub(crate) const MAPS: &[&str] = &[COMMITMENTS];
 
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum LogStatus {
     Kept,
@@ -178,8 +178,15 @@ impl Serialize for Rhythm {
     }
 }
 
+impl<'de> Deserialize<'de> for Rhythm {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Rhythm::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 /// Whether a commitment is being kept up now. Paused and retired days are never counted.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum CommitmentState {
     Active,
@@ -212,7 +219,7 @@ impl CommitmentState {
     }
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Commitment {
     pub id: ItemId,
     pub by: PartnerId,
@@ -230,7 +237,7 @@ pub struct Commitment {
     pub log: Vec<CommitmentLog>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct CommitmentLog {
     pub date: String,
     pub status: LogStatus,
@@ -243,7 +250,7 @@ pub struct CommitmentLog {
 }
 
 /// One day of a commitment's calendar.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum DayMark {
     Kept,
@@ -278,7 +285,7 @@ pub struct CalendarWeek {
 }
 
 /// How the last due days went.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
     pub due: usize,
     pub kept: usize,
@@ -515,7 +522,7 @@ pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, now: Timestamp) -> Resu
 }
 
 pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) {
-    v.commitments = collect(r.couple, COMMITMENTS, errors, |id, c| {
+    v.commitments = collect_cached(r, DocKind::Couple, COMMITMENTS, errors, |id, c| {
         let mut log = Vec::new();
         if let Ok(l) = c.map("log") {
             for (date, entry) in l.items() {

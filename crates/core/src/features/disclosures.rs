@@ -1,14 +1,14 @@
 //! Disclosures: something one partner tells, ideally before being asked, and the other's response.
 
 use automerge::transaction::Transactable;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::command::Command;
 use crate::export::{ExportCtx, Report, date_of, entry};
 use crate::features::View;
 use crate::ids::{ItemId, PartnerId, Timestamp};
-use crate::model::CoreError;
-use crate::read::{ItemError, ReadDocs, collect};
+use crate::model::{CoreError, DocKind};
+use crate::read::{ItemError, ReadDocs, collect_cached};
 use crate::write::{WriteDocs, long_text, misrouted, new_item, nonempty, top};
 
 /// Couple: disclosures under random ids.
@@ -17,7 +17,7 @@ const DISCLOSURES: &str = "disclosures";
 #[cfg(test)]
 pub(crate) const MAPS: &[&str] = &[DISCLOSURES];
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Disclosure {
     pub id: ItemId,
     pub by: PartnerId,
@@ -56,7 +56,7 @@ pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, now: Timestamp) -> Resu
 }
 
 pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) {
-    v.disclosures = collect(r.couple, DISCLOSURES, errors, |id, d| {
+    v.disclosures = collect_cached(r, DocKind::Couple, DISCLOSURES, errors, |id, d| {
         Ok(Disclosure {
             id: ItemId(id.to_owned()),
             by: PartnerId(d.str("by")?),

@@ -1,15 +1,17 @@
 //! The private journal, and the copies of entries a partner chose to share with the other.
 
+use std::collections::{HashMap, HashSet};
+
 use automerge::transaction::Transactable;
 use automerge::{ObjId, ObjType, ReadDoc, Value};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::command::Command;
 use crate::export::{ExportCtx, Report, entry};
 use crate::features::View;
 use crate::ids::{ItemId, PartnerId, Timestamp};
-use crate::model::CoreError;
-use crate::read::{ItemError, Rd, ReadDocs, collect};
+use crate::model::{CoreError, DocKind};
+use crate::read::{ItemError, Rd, ReadDocs, collect_cached};
 use crate::write::{
     WriteDocs, date_text, invalid, item, long_text, misrouted, new_item, put_opt_str, put_opt_u8,
     splice_checked, text_obj, top,
@@ -23,7 +25,7 @@ const SHARED_ENTRIES: &str = "shared_entries";
 #[cfg(test)]
 pub(crate) const MAPS: &[&str] = &[JOURNAL, SHARED_ENTRIES];
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct JournalEntry {
     pub id: ItemId,
     pub date: String,
@@ -39,7 +41,7 @@ pub struct JournalEntry {
 }
 
 /// A journal entry its author chose to share: a copy living in the couple document.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct SharedEntry {
     pub id: ItemId,
     pub by: PartnerId,
@@ -150,34 +152,58 @@ pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, now: Timestamp) -> Resu
     Ok(())
 }
 
-/// See `Model::publish_shares`.
-pub(crate) fn publish_shares(d: &mut WriteDocs<'_>, now: Timestamp) -> Result<bool, CoreError> {
+/// Whether changes in `d` can have made a copy out of date.
+pub(crate) fn shares_may_be_due(d: &crate::refresh::Dirty) -> bool {
+    d.touches(DocKind::Private, &[JOURNAL]) || d.touches(DocKind::Couple, &[SHARED_ENTRIES])
+}
+
+/// See `Model::publish_shares`. `entries` and `copies` are the journal and the shared copies
+/// as read now (from the item cache: after years, reading every entry again on each save
+/// while the partner is online would take a second); only entries whose copy is missing or
+/// differs are written.
+pub(crate) fn publish_shares(
+    d: &mut WriteDocs<'_>,
+    entries: &[JournalEntry],
+    copies: &[SharedEntry],
+    now: Timestamp,
+) -> Result<bool, CoreError> {
     let before = d.couple.pending_ops();
-    let entries = collect(d.private, JOURNAL, &mut Vec::new(), read_entry);
     let shared = top(d.couple, SHARED_ENTRIES)?;
+    // Every copy present, readable or not (an unreadable one is still deleted or rewritten).
+    let present: HashSet<String> = Rd::root_map(d.couple, SHARED_ENTRIES)?
+        .keys()
+        .into_iter()
+        .collect();
+    let copies: HashMap<&str, &SharedEntry> = copies.iter().map(|c| (c.id.0.as_str(), c)).collect();
     for entry in entries {
-        let existing = match d.couple.get(&shared, entry.id.0.as_str())? {
-            Some((Value::Object(ObjType::Map), copy)) => Some(copy),
-            _ => None,
-        };
-        match (entry.shared, existing) {
-            (false, Some(_)) => d.couple.delete(&shared, entry.id.0.as_str())?,
-            (false, None) => {}
-            (true, existing) => {
-                let copy = match existing {
-                    Some(c) => c,
-                    None => {
+        let id = entry.id.0.as_str();
+        match (entry.shared, present.contains(id)) {
+            (false, true) => d.couple.delete(&shared, id)?,
+            (false, false) => {}
+            (true, true) if copies.get(id).is_some_and(|c| same_as_copy(entry, c)) => {}
+            (true, _) => {
+                let copy = match d.couple.get(&shared, id)? {
+                    Some((Value::Object(ObjType::Map), c)) => c,
+                    _ => {
                         let c = new_item(d.couple, &shared, &entry.id)?;
                         d.couple.put(&c, "by", d.me.0.as_str())?;
                         d.couple.put(&c, "shared_at", now)?;
                         c
                     }
                 };
-                refresh_copy(d, &copy, &entry)?;
+                refresh_copy(d, &copy, entry)?;
             }
         }
     }
     Ok(d.couple.pending_ops() != before)
+}
+
+fn same_as_copy(e: &JournalEntry, c: &SharedEntry) -> bool {
+    e.date == c.date
+        && e.mood == c.mood
+        && e.tags == c.tags
+        && e.text == c.text
+        && e.prompt == c.prompt
 }
 
 /// Puts only what differs: rewriting equal values would make a change, and a sync, every
@@ -220,26 +246,38 @@ fn refresh_copy(
 }
 
 pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) {
-    v.journal = collect(r.private, JOURNAL, errors, read_entry);
+    v.journal = entries(r, errors);
     v.journal
         .sort_by(|a, b| (&b.date, b.created_at).cmp(&(&a.date, a.created_at)));
 }
 
+/// My journal, unsorted.
+pub(crate) fn entries(r: &ReadDocs<'_>, errors: &mut Vec<ItemError>) -> Vec<JournalEntry> {
+    collect_cached(r, DocKind::Private, JOURNAL, errors, read_entry)
+}
+
+/// The shared copies in the couple document, unsorted.
+pub(crate) fn copies(r: &ReadDocs<'_>, errors: &mut Vec<ItemError>) -> Vec<SharedEntry> {
+    collect_cached(r, DocKind::Couple, SHARED_ENTRIES, errors, read_copy)
+}
+
 /// Read apart from [`read`] only to keep `View::errors` in the order it always had.
 pub(crate) fn read_shared(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) {
-    v.shared_entries = collect(r.couple, SHARED_ENTRIES, errors, |id, e| {
-        Ok(SharedEntry {
-            id: ItemId(id.to_owned()),
-            by: PartnerId(e.str("by")?),
-            date: e.str("date")?,
-            mood: e.opt_scale("mood", 5)?,
-            tags: e.strings("tags")?,
-            text: e.str_or_empty("text")?,
-            prompt: e.opt_str("prompt")?,
-            shared_at: e.i64("shared_at")?,
-        })
-    });
+    v.shared_entries = copies(r, errors);
     v.shared_entries.sort_by(|a, b| b.date.cmp(&a.date));
+}
+
+fn read_copy(id: &str, e: &Rd<'_>) -> Result<SharedEntry, ItemError> {
+    Ok(SharedEntry {
+        id: ItemId(id.to_owned()),
+        by: PartnerId(e.str("by")?),
+        date: e.str("date")?,
+        mood: e.opt_scale("mood", 5)?,
+        tags: e.strings("tags")?,
+        text: e.str_or_empty("text")?,
+        prompt: e.opt_str("prompt")?,
+        shared_at: e.i64("shared_at")?,
+    })
 }
 
 fn read_entry(id: &str, e: &Rd<'_>) -> Result<JournalEntry, ItemError> {

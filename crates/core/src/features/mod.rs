@@ -20,7 +20,7 @@ pub(crate) mod therapy;
 pub(crate) mod triggers;
 pub(crate) mod wins;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::export::{ExportCtx, Report};
 use crate::ids::PartnerId;
@@ -48,7 +48,7 @@ pub use triggers::{ReassurancePlan, Trigger};
 pub use wins::{Moment, MomentKind, Win, WinKind};
 
 /// Everything the local partner can see, read from both documents at one moment.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct View {
     pub me: Option<PartnerId>,
     pub my_name: String,

@@ -1,7 +1,7 @@
 //! Set-up and names: who I am, what I call my partner, and the members of the couple document.
 
 use automerge::transaction::Transactable;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::command::Command;
 use crate::features::View;
@@ -19,7 +19,7 @@ const MEMBERS: &str = "members";
 #[cfg(test)]
 pub(crate) const MAPS: &[&str] = &[PROFILE, MEMBERS];
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Member {
     pub id: PartnerId,
     pub name: String,

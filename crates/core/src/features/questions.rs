@@ -2,14 +2,14 @@
 
 use automerge::ObjType;
 use automerge::transaction::Transactable;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::command::Command;
 use crate::export::{ExportCtx, Report, date_of, entry};
 use crate::features::View;
 use crate::ids::{ItemId, PartnerId, Timestamp};
-use crate::model::CoreError;
-use crate::read::{ItemError, ReadDocs, collect};
+use crate::model::{CoreError, DocKind};
+use crate::read::{ItemError, ReadDocs, collect_cached};
 use crate::write::{
     WriteDocs, ensure_map, item, long_text, misrouted, new_item, nonempty, short_text, top,
 };
@@ -21,7 +21,7 @@ const QUESTIONS: &str = "questions";
 #[cfg(test)]
 pub(crate) const MAPS: &[&str] = &[QUESTIONS];
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Question {
     pub id: ItemId,
     pub asked_by: PartnerId,
@@ -32,7 +32,7 @@ pub struct Question {
     pub answers: Vec<Answer>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Answer {
     pub id: ItemId,
     pub by: PartnerId,
@@ -81,7 +81,7 @@ pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, now: Timestamp) -> Resu
 }
 
 pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) {
-    v.questions = collect(r.couple, QUESTIONS, errors, |id, q| {
+    v.questions = collect_cached(r, DocKind::Couple, QUESTIONS, errors, |id, q| {
         let mut asked_again = Vec::new();
         if let Ok(a) = q.map("asked_again") {
             for k in a.keys() {

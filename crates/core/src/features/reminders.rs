@@ -2,7 +2,7 @@
 
 use automerge::transaction::Transactable;
 use chrono::{Datelike, Duration, NaiveDateTime, NaiveTime, Weekday};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::command::Command;
 use crate::features::View;
@@ -37,7 +37,25 @@ impl Serialize for ReminderSettings {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// The cached view stores reminders in the same text forms; one that does not parse is off.
+impl<'de> Deserialize<'de> for ReminderSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Stored {
+            daily: Option<String>,
+            weekly: Option<String>,
+            evening_log: Option<String>,
+        }
+        let s = Stored::deserialize(d)?;
+        Ok(ReminderSettings {
+            daily: s.daily.as_deref().and_then(parse_time),
+            weekly: s.weekly.as_deref().and_then(parse_weekly),
+            evening_log: s.evening_log.as_deref().and_then(parse_time),
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReminderKind {
     DailyCheckIn,
@@ -56,7 +74,7 @@ impl ReminderKind {
 }
 
 /// Something due now, for one day (daily, log) or one ISO week (weekly).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reminder {
     pub kind: ReminderKind,
     pub period: String,

@@ -2,7 +2,7 @@
 
 use automerge::ReadDoc;
 use automerge::transaction::Transactable;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use chrono::{Datelike, NaiveDate};
 
@@ -10,8 +10,8 @@ use crate::command::Command;
 use crate::export::{ExportCtx, Report, date_of, entry};
 use crate::features::{Rhythm, View};
 use crate::ids::{ItemId, PartnerId, Timestamp, parse_date};
-use crate::model::CoreError;
-use crate::read::{ItemError, ReadDocs, collect};
+use crate::model::{CoreError, DocKind};
+use crate::read::{ItemError, ReadDocs, collect_cached};
 use crate::write::{
     WriteDocs, date_text, invalid, item, misrouted, new_item, put_opt_str, short_text, top,
 };
@@ -22,7 +22,7 @@ const RITUALS: &str = "rituals";
 #[cfg(test)]
 pub(crate) const MAPS: &[&str] = &[RITUALS];
 
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum RitualKind {
     Ritual,
@@ -48,7 +48,7 @@ impl RitualKind {
     }
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Ritual {
     pub id: ItemId,
     pub by: PartnerId,
@@ -65,7 +65,7 @@ pub struct Ritual {
 }
 
 /// One day a plan was done, and who said so.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct RitualDone {
     pub on: String,
     pub by: PartnerId,
@@ -230,7 +230,7 @@ fn mark_done(
 pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) {
     // A malformed day mark is reported on its own and does not hide the plan.
     let done_errors = std::cell::RefCell::new(Vec::new());
-    v.rituals = collect(r.couple, RITUALS, errors, |id, r| {
+    v.rituals = collect_cached(r, DocKind::Couple, RITUALS, errors, |id, r| {
         let kind = r.str("kind")?;
         Ok(Ritual {
             id: ItemId(id.to_owned()),

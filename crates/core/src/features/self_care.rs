@@ -1,7 +1,7 @@
 //! Self-care: one partner's private list of things that help them.
 
 use automerge::transaction::Transactable;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::command::Command;
 use crate::export::{ExportCtx, Report, entry};
@@ -17,7 +17,7 @@ const SELF_CARE: &str = "self_care";
 #[cfg(test)]
 pub(crate) const MAPS: &[&str] = &[SELF_CARE];
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct SelfCareItem {
     pub id: ItemId,
     pub text: String,

@@ -2,14 +2,14 @@
 
 use automerge::transaction::Transactable;
 use automerge::{ObjType, ReadDoc, Value};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::command::Command;
 use crate::export::{ExportCtx, Report, date_of, entry};
 use crate::features::View;
 use crate::ids::{ItemId, PartnerId, Timestamp};
-use crate::model::CoreError;
-use crate::read::{ItemError, ReadDocs, collect};
+use crate::model::{CoreError, DocKind};
+use crate::read::{ItemError, ReadDocs, collect_cached};
 use crate::write::{WriteDocs, item, misrouted, new_item, short_text, top};
 
 /// Couple: topics under random ids.
@@ -18,7 +18,7 @@ const TOPICS: &str = "therapy_topics";
 #[cfg(test)]
 pub(crate) const MAPS: &[&str] = &[TOPICS];
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct TherapyTopic {
     pub id: ItemId,
     pub by: PartnerId,
@@ -33,7 +33,7 @@ pub struct TherapyTopic {
 
 /// What happened since the last session (the latest time a topic was marked discussed), for
 /// the couple to look over before the next one.
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct SinceLastSession {
     /// None: no session recorded yet, so everything counts.
     pub since: Option<Timestamp>,
@@ -187,7 +187,7 @@ pub(crate) fn put_weekly_topic(
 }
 
 pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) {
-    v.therapy_topics = collect(r.couple, TOPICS, errors, |id, t| {
+    v.therapy_topics = collect_cached(r, DocKind::Couple, TOPICS, errors, |id, t| {
         Ok(TherapyTopic {
             id: ItemId(id.to_owned()),
             by: PartnerId(t.str("by")?),

@@ -3,15 +3,15 @@
 
 use automerge::ReadDoc;
 use automerge::transaction::Transactable;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::command::Command;
 use crate::export::{ExportCtx, Report, changes_report, entry, text_changes, time_of};
 use crate::features::View;
 use crate::history::TextTarget;
 use crate::ids::{ItemId, PartnerId, Timestamp};
-use crate::model::CoreError;
-use crate::read::{ItemError, Rd, ReadDocs, collect};
+use crate::model::{CoreError, DocKind};
+use crate::read::{ItemError, Rd, ReadDocs, collect_cached};
 use crate::write::{WriteDocs, long_text, misrouted, new_item, splice_checked, text_obj, top};
 
 /// Couple: triggers under random ids.
@@ -25,7 +25,7 @@ pub(crate) const PLAN: &str = "reassurance_plan";
 #[cfg(test)]
 pub(crate) const MAPS: &[&str] = &[TRIGGERS, REASSURANCE];
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Trigger {
     pub id: ItemId,
     pub by: PartnerId,
@@ -35,7 +35,7 @@ pub struct Trigger {
 }
 
 /// What a partner asks for when they are triggered, shown on the other's device.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ReassurancePlan {
     pub by: PartnerId,
     pub text: String,
@@ -74,7 +74,7 @@ pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, now: Timestamp) -> Resu
 }
 
 pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) {
-    v.triggers = collect(r.couple, TRIGGERS, errors, |id, t| {
+    v.triggers = collect_cached(r, DocKind::Couple, TRIGGERS, errors, |id, t| {
         Ok(Trigger {
             id: ItemId(id.to_owned()),
             by: PartnerId(t.str("by")?),

@@ -1,14 +1,14 @@
 //! Wins: trust wins, honest moments and appreciations either partner notes down.
 
 use automerge::transaction::Transactable;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::command::Command;
 use crate::export::{ExportCtx, Report, date_of, entry};
 use crate::features::View;
 use crate::ids::{ItemId, PartnerId, Timestamp};
-use crate::model::CoreError;
-use crate::read::{ItemError, ReadDocs, collect};
+use crate::model::{CoreError, DocKind};
+use crate::read::{ItemError, ReadDocs, collect_cached};
 use crate::write::{WriteDocs, long_text, misrouted, new_item, nonempty, top};
 
 /// Couple: wins under random ids.
@@ -17,7 +17,7 @@ const WINS: &str = "wins";
 #[cfg(test)]
 pub(crate) const MAPS: &[&str] = &[WINS];
 
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum WinKind {
     TrustWin,
@@ -50,7 +50,7 @@ impl WinKind {
     }
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Win {
     pub id: ItemId,
     pub by: PartnerId,
@@ -60,7 +60,7 @@ pub struct Win {
 }
 
 /// One entry of the wins timeline: a win someone noted, or something told before being asked.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Moment {
     pub at: Timestamp,
     pub by: PartnerId,
@@ -68,7 +68,7 @@ pub struct Moment {
     pub text: String,
 }
 
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum MomentKind {
     Win(WinKind),
@@ -155,7 +155,7 @@ pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, now: Timestamp) -> Resu
 }
 
 pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) {
-    v.wins = collect(r.couple, WINS, errors, |id, w| {
+    v.wins = collect_cached(r, DocKind::Couple, WINS, errors, |id, w| {
         let kind = w.str("kind")?;
         Ok(Win {
             id: ItemId(id.to_owned()),

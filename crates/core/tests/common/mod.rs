@@ -26,3 +26,16 @@ pub fn partner_of(m: &mut Model, partner: &PartnerId) -> Model {
     let couple = m.doc_mut(DocKind::Couple).save();
     Model::open(Some(&couple), None, partner.clone(), ActorId::random()).unwrap()
 }
+
+/// The same partner's second device: both documents, another actor (nothing cached).
+pub fn second_device(m: &mut Model) -> Model {
+    let couple = m.doc_mut(DocKind::Couple).save();
+    let private = m.doc_mut(DocKind::Private).save();
+    Model::open(
+        Some(&couple),
+        Some(&private),
+        m.me().clone(),
+        ActorId::random(),
+    )
+    .unwrap()
+}

@@ -7,7 +7,7 @@ use kintsugi_sync::session::Scope;
 use kintsugi_sync::transport::StatusEvent;
 
 use super::lock::Exit;
-use super::{Request, SaveState, TYPING_MAX_BATCH, TYPING_PAUSE, Worker, lock};
+use super::{Request, SaveState, TYPING_MAX_BATCH, TYPING_PAUSE, VIEW_CACHE_IDLE, Worker, lock};
 use crate::clock::now_ms;
 use crate::peers::Refusal;
 
@@ -29,6 +29,11 @@ impl Worker {
                     .saturating_duration_since(Instant::now()),
                 // A failed save is retried every few seconds.
                 None if matches!(self.save, SaveState::Failed(_)) => Duration::from_secs(3),
+                // Once quiet, the view cache is brought up to date (off the typing path).
+                None if lock(&self.vault).view_cache_stale() => (self.last_activity
+                    + VIEW_CACHE_IDLE)
+                    .saturating_duration_since(Instant::now())
+                    .max(Duration::from_secs(1)),
                 None => Duration::from_secs(3600),
             };
             let mut save_now = false;
@@ -37,6 +42,9 @@ impl Worker {
             let mut view_changed = false;
             let mut publish_due = false;
             let mut next = rx.recv_timeout(timeout);
+            if next.is_ok() {
+                self.last_activity = Instant::now();
+            }
             loop {
                 match next {
                     Ok(Request::Command(cmd)) => {
@@ -48,7 +56,8 @@ impl Worker {
                                 self.typing =
                                     Some(self.typing.map_or((now, now), |(f, _)| (f, now)));
                                 self.save = SaveState::Pending;
-                                view_changed = true;
+                                // Read into the view once committed (below, when saved).
+                                self.typing_unviewed.get_or_insert(self.processed - 1);
                             }
                             Ok(()) => {
                                 save_now = true;
@@ -127,14 +136,21 @@ impl Worker {
                 save_now = true;
                 view_changed = true;
             }
-            if save_now && self.save_now() {
-                publish_due = true;
+            if save_now {
+                if self.save_now() {
+                    publish_due = true;
+                    view_changed = true;
+                }
+                // Typing committed (even if its write failed and is retried): read it in.
+                view_changed |= self.typing_unviewed.is_some() && self.typing.is_none();
             }
             if publish_due {
                 view_changed |= self.publish_shares();
             }
+
             if lock_now && !self.has_unsaved() {
                 self.go_offline();
+                self.write_view_cache(true);
                 return (self, Exit::Lock);
             }
             if lock_now {
@@ -149,9 +165,19 @@ impl Worker {
             if stop {
                 self.go_offline();
                 self.publish(view_changed);
+                self.write_view_cache(true);
+                // Each compaction writes its snapshot beside the old one; give that space back.
+                lock(&self.vault).shrink_file();
                 return (self, Exit::Shutdown);
             }
             self.publish(view_changed);
+            if self.typing.is_none() && self.last_activity.elapsed() >= VIEW_CACHE_IDLE {
+                self.write_view_cache(false);
+                if lock(&self.vault).view_cache_stale() {
+                    // Not written (a compaction running, a full disk): try again a while later.
+                    self.last_activity = Instant::now();
+                }
+            }
         }
     }
 

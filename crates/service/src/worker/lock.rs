@@ -78,10 +78,21 @@ pub(super) enum PassphraseRequest {
 }
 
 /// What survives from one unlocked period to the next: the counters the window compares.
+#[derive(Default)]
 pub(super) struct Carry {
     pub processed: u64,
     pub revision: u64,
     pub last_error: Option<(u64, Refusal)>,
+}
+
+/// How the worker starts.
+pub(super) enum Start {
+    /// The documents are loaded.
+    Open(Box<Vault>),
+    /// The store is open and the cached view shown; the documents load on the worker.
+    Load(crate::OpenedStore),
+    /// A passphrase is needed first.
+    Locked,
 }
 
 pub(super) enum Exit {
@@ -100,7 +111,11 @@ pub(super) fn data_dir_of(vault: &Vault) -> PathBuf {
 }
 
 pub(super) fn stored_auto_lock(vault: &Vault) -> Option<u32> {
-    let bytes = vault.store().get_setting(SETTING_AUTO_LOCK).ok()??;
+    stored_auto_lock_in(vault.store())
+}
+
+fn stored_auto_lock_in(store: &kintsugi_store::Store) -> Option<u32> {
+    let bytes = store.get_setting(SETTING_AUTO_LOCK).ok()??;
     let m: u32 = std::str::from_utf8(&bytes).ok()?.parse().ok()?;
     AUTO_LOCK_CHOICES.contains(&m).then_some(m)
 }
@@ -133,6 +148,35 @@ pub(super) fn locked_snapshot(
             unlock_failed,
             ..LockView::default()
         },
+        loading: false,
+        open_error: None,
+    }
+}
+
+/// The snapshot while the documents load: the cached view, read-only; settings and paired
+/// devices as stored (a screen that fills its boxes from the first snapshot must not see
+/// defaults it could save back over the real settings).
+pub(super) fn loading_snapshot(opened: &crate::OpenedStore, view: View, carry: Carry) -> Snapshot {
+    let store = opened.store();
+    let sync = SyncView {
+        peers: crate::vault::stored_peer_views(store),
+        settings: crate::vault::stored_network_settings(store),
+        ..SyncView::default()
+    };
+    Snapshot {
+        view: Arc::new(view),
+        revision: carry.revision,
+        save: SaveState::Saved { at: None },
+        last_error: carry.last_error,
+        processed: carry.processed,
+        sync: Arc::new(sync),
+        lock: LockView {
+            has_passphrase: store.is_encrypted(),
+            auto_lock_minutes: stored_auto_lock_in(store),
+            ..LockView::default()
+        },
+        loading: true,
+        open_error: None,
     }
 }
 
@@ -146,24 +190,48 @@ fn set_snapshot(shared: &Shared, snap: Snapshot) {
 
 /// The worker thread: serves an open vault until it is locked, then waits for the passphrase.
 pub(super) fn supervise(
-    mut vault: Option<Vault>,
+    start: Start,
     dir: PathBuf,
     opts: NetOptions,
     tx: Sender<Request>,
     shared: Arc<Shared>,
     rx: Receiver<Request>,
 ) {
-    let mut carry = Carry {
-        processed: 0,
-        revision: 0,
-        last_error: None,
+    let mut carry = Carry::default();
+    let (mut vault, mut loading) = match start {
+        Start::Open(v) => (Some(*v), None),
+        Start::Load(opened) => (None, Some(opened)),
+        Start::Locked => (None, None),
     };
     let mut fresh = true;
     loop {
+        if let Some(opened) = loading.take() {
+            match Vault::load(opened) {
+                Ok(v) => vault = Some(v),
+                Err(e) => {
+                    // The cache matched the stored bytes, so this is rare (memory, a file
+                    // changed underneath); nothing was written. Say so and serve nothing.
+                    tracing::error!("the documents could not be opened: {e}");
+                    let mut snap = (**lock(&shared.snapshot)).clone();
+                    snap.view = Arc::new(View::default());
+                    snap.loading = false;
+                    snap.open_error = Some(e.to_string());
+                    set_snapshot(&shared, snap);
+                    while let Ok(req) = rx.recv() {
+                        if matches!(req, Request::Shutdown) {
+                            return;
+                        }
+                    }
+                    return;
+                }
+            }
+            // The snapshot shows the cached view: replace it with the one read now.
+            fresh = false;
+        }
         if let Some(v) = vault.take() {
             let mut worker = Worker::new(v, opts.clone(), tx.clone(), shared.clone(), carry);
             if !fresh {
-                // The snapshot shows the locked (empty) view: build the real one first.
+                // The snapshot shows the locked (empty) or cached view: build the real one.
                 worker.publish(true);
             }
             let (worker, exit) = worker.run(&rx);
@@ -190,14 +258,36 @@ pub(super) fn supervise(
                 None,
             ),
         );
-        while vault.is_none() {
+        while vault.is_none() && loading.is_none() {
             let Ok(req) = rx.recv() else { return };
             match req {
                 Request::Shutdown => return,
                 Request::Unlock(pass) => {
                     carry.processed += 1;
-                    match Vault::open_with(&dir, Some(&pass)) {
-                        Ok(v) => vault = Some(v),
+                    match Vault::open_store(&dir, Some(&pass)) {
+                        Ok(opened) => match opened.cached_view() {
+                            // Unlocked: show the cached view while the documents load.
+                            Some(cached) => {
+                                let snap = loading_snapshot(
+                                    &opened,
+                                    cached.view,
+                                    Carry {
+                                        processed: carry.processed,
+                                        revision: carry.revision,
+                                        last_error: carry.last_error.clone(),
+                                    },
+                                );
+                                set_snapshot(&shared, snap);
+                                loading = Some(opened);
+                            }
+                            None => match Vault::load(opened) {
+                                Ok(v) => vault = Some(v),
+                                Err(e) => {
+                                    unlock_failed =
+                                        Some((carry.processed, UnlockFailure::Other(e.to_string())))
+                                }
+                            },
+                        },
                         Err(e) => {
                             let why = match e {
                                 VaultError::WrongPassphrase { .. }
@@ -227,7 +317,7 @@ pub(super) fn supervise(
                     continue;
                 }
             }
-            if vault.is_none() {
+            if vault.is_none() && loading.is_none() {
                 set_snapshot(
                     &shared,
                     locked_snapshot(
@@ -304,7 +394,9 @@ impl Worker {
             }
         };
         let result = {
-            let v = lock(&self.vault);
+            let mut v = lock(&self.vault);
+            // Setting and removing rewrite the whole store: no compaction may be halfway.
+            v.settle();
             let store = v.store();
             match &req {
                 PassphraseRequest::Set(p) => {

@@ -30,6 +30,8 @@ use net::Net;
 pub const TYPING_PAUSE: Duration = Duration::from_millis(250);
 /// …or, during continuous typing, at least this often.
 pub const TYPING_MAX_BATCH: Duration = Duration::from_secs(2);
+/// The view cache is rewritten once nothing has happened for this long (and at close and lock).
+pub const VIEW_CACHE_IDLE: Duration = Duration::from_secs(15);
 /// How long a pairing code stays valid.
 pub const INVITE_TTL: Duration = Duration::from_secs(10 * 60);
 
@@ -61,6 +63,11 @@ pub struct Snapshot {
     /// The app lock: whether a passphrase is set, whether the data is locked now, and the
     /// progress of setting, changing or removing the passphrase.
     pub lock: LockView,
+    /// The documents are still loading: `view` is the cached one from the last time this data
+    /// was open. Commands wait (queued, not lost) until the documents are loaded.
+    pub loading: bool,
+    /// The documents could not be opened after all (the window then shows only this).
+    pub open_error: Option<String>,
 }
 
 /// Pairing and network requests.
@@ -138,12 +145,38 @@ pub fn spawn_with(vault: Vault, opts: NetOptions) -> Handle {
 
 /// Starts a worker for `data_dir`: open at once when the data has no passphrase, otherwise
 /// locked (an empty view, no network) until [`Handle::unlock`]. The window starts this way.
+///
+/// With a view cache that matches the stored documents, the first snapshot shows it at once
+/// (`Snapshot::loading`) and the documents load on the worker; without one, they load here.
 pub fn spawn_at(data_dir: &std::path::Path, opts: NetOptions) -> Result<Handle, VaultError> {
-    match Vault::open_with(data_dir, None) {
-        Ok(vault) => Ok(start(Some(vault), Some(data_dir.to_path_buf()), opts)),
-        Err(VaultError::Locked { .. }) => Ok(start(None, Some(data_dir.to_path_buf()), opts)),
+    let dir = data_dir.to_path_buf();
+    match Vault::open_store(data_dir, None) {
+        Ok(opened) => match opened.cached_view() {
+            Some(cached) => Ok(start_loading(opened, cached, dir, opts)),
+            None => Ok(start(Some(Vault::load(opened)?), Some(dir), opts)),
+        },
+        Err(VaultError::Locked { .. }) => Ok(start(None, Some(dir), opts)),
         Err(e) => Err(e),
     }
+}
+
+/// A worker whose documents load on its own thread, the cached view shown meanwhile.
+fn start_loading(
+    opened: crate::OpenedStore,
+    cached: crate::CachedView,
+    dir: std::path::PathBuf,
+    opts: NetOptions,
+) -> Handle {
+    let shared = Arc::new(Shared {
+        snapshot: Mutex::new(Arc::new(lock::loading_snapshot(
+            &opened,
+            cached.view,
+            lock::Carry::default(),
+        ))),
+        changed: Condvar::new(),
+        on_update: Mutex::new(None),
+    });
+    launch(lock::Start::Load(opened), dir, opts, shared)
 }
 
 fn start(vault: Option<Vault>, dir: Option<std::path::PathBuf>, opts: NetOptions) -> Handle {
@@ -154,7 +187,7 @@ fn start(vault: Option<Vault>, dir: Option<std::path::PathBuf>, opts: NetOptions
             changed: Condvar::new(),
             on_update: Mutex::new(None),
         });
-        return launch(None, dir, opts, shared);
+        return launch(lock::Start::Locked, dir, opts, shared);
     };
     let dir = dir.unwrap_or_else(|| lock::data_dir_of(&vault));
     let view = Arc::new(vault.view());
@@ -175,15 +208,17 @@ fn start(vault: Option<Vault>, dir: Option<std::path::PathBuf>, opts: NetOptions
             processed: 0,
             sync,
             lock: lock::unlocked_view(&vault),
+            loading: false,
+            open_error: None,
         })),
         changed: Condvar::new(),
         on_update: Mutex::new(None),
     });
-    launch(Some(vault), dir, opts, shared)
+    launch(lock::Start::Open(Box::new(vault)), dir, opts, shared)
 }
 
 fn launch(
-    vault: Option<Vault>,
+    vault: lock::Start,
     dir: std::path::PathBuf,
     opts: NetOptions,
     shared: Arc<Shared>,
@@ -275,12 +310,14 @@ impl Handle {
         }
     }
 
-    /// Blocks until every request sent so far is processed and saved, or the timeout passes.
+    /// Blocks until every request sent so far is processed and saved (and the documents are
+    /// loaded), or the timeout passes.
     pub fn wait_saved(&self, timeout: Duration) -> bool {
         self.flush();
         let sent = self.sent();
+        // While the documents load, the cached view is shown and nothing can be saved yet.
         self.wait_for(timeout, |s| {
-            s.processed >= sent && matches!(s.save, SaveState::Saved { .. })
+            s.processed >= sent && matches!(s.save, SaveState::Saved { .. }) && !s.loading
         })
         .is_some()
     }
@@ -321,6 +358,15 @@ struct Worker {
     job: Option<PassphraseJob>,
     /// Minutes without input before the window locks (stored in the encrypted settings).
     auto_lock: Option<u32>,
+    /// The documents' heads when the published view was read (None if typing was open then).
+    view_heads: Option<Vec<String>>,
+    /// When the last request arrived: the view cache is written once it has been quiet.
+    last_activity: Instant,
+    /// Typing is applied at once but read into the view only when it is committed (at the
+    /// typing pause): a view read with typing open cannot reuse the previous read's items.
+    /// Until then the snapshot counts requests up to the one before that typing, so a text
+    /// box does not take the view (without its own typing) for someone else's edit.
+    typing_unviewed: Option<u64>,
 }
 
 impl Worker {
@@ -354,7 +400,29 @@ impl Worker {
             typing: None,
             job: None,
             auto_lock,
+            view_heads: None,
+            last_activity: Instant::now(),
+            typing_unviewed: None,
         }
+    }
+
+    /// Writes the view cache if it is out of date and everything is saved; a running
+    /// compaction is awaited first when `settle` (closing, locking), else the cache waits.
+    pub(super) fn write_view_cache(&mut self, settle: bool) {
+        let mut v = lock(&self.vault);
+        if settle {
+            v.settle();
+        }
+        if !v.view_cache_stale() || v.has_unsaved() {
+            return;
+        }
+        let heads = v.heads();
+        let view = if self.view_heads.as_ref() == Some(&heads) {
+            lock(&self.shared.snapshot).view.clone()
+        } else {
+            Arc::new(v.refresh_view())
+        };
+        v.write_view_cache(&view, &heads);
     }
 
     fn sync_view(&self) -> SyncView {
@@ -388,7 +456,12 @@ impl Worker {
         let sync = Arc::new(self.sync_view());
         let view = if view_changed {
             self.revision += 1;
-            Some(Arc::new(lock(&self.vault).view()))
+            let mut v = lock(&self.vault);
+            let view = Arc::new(v.refresh_view());
+            self.typing_unviewed = None;
+            // Known only with nothing pending: reading heads would commit open typing.
+            self.view_heads = (!v.model().has_pending()).then(|| v.heads());
+            Some(view)
         } else {
             None
         };
@@ -400,9 +473,11 @@ impl Worker {
                 revision: self.revision,
                 save: self.save.clone(),
                 last_error: self.last_error.clone(),
-                processed: self.processed,
+                processed: self.typing_unviewed.unwrap_or(self.processed),
                 sync,
                 lock: self.lock_view(),
+                loading: false,
+                open_error: None,
             });
         }
         self.shared.changed.notify_all();

@@ -324,6 +324,24 @@ impl Worker {
                     short(&peer)
                 ));
             }
+            StatusEvent::IncompatibleVersion {
+                peer,
+                theirs,
+                peer_is_newer,
+            } => {
+                tracing::warn!(peer = %short(&peer), theirs, "incompatible sync protocol");
+                self.warning = Some(if peer_is_newer {
+                    format!(
+                        "A paired device ({}) runs a newer Kintsugi. Update Kintsugi on this device to sync with it again; nothing is lost meanwhile.",
+                        short(&peer)
+                    )
+                } else {
+                    format!(
+                        "A paired device ({}) runs an older Kintsugi. Update Kintsugi on that device to sync with it again; nothing is lost meanwhile.",
+                        short(&peer)
+                    )
+                });
+            }
             StatusEvent::Refused { peer } => {
                 tracing::info!(peer = %short(&peer), "refused an unpaired device");
             }

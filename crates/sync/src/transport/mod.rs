@@ -33,7 +33,9 @@ use endpoint::AllowList;
 use pairing_protocol::PairProtocol;
 use sync_protocol::{SyncProtocol, supervise};
 
-/// ALPN of the document sync protocol.
+/// ALPN of the document sync protocol. It stays `/1` across wire versions: the version is in
+/// the hello, whose layout never changes, so an older and a newer device still connect, read
+/// each other's version and refuse with "update Kintsugi" instead of failing the handshake.
 pub const SYNC_ALPN: &[u8] = b"kintsugi/sync/1";
 /// ALPN of the pairing exchange; offered only while an invite is open.
 pub const PAIR_ALPN: &[u8] = b"kintsugi/pair/1";
@@ -46,6 +48,8 @@ const CLOSE_PROTOCOL: u32 = 3;
 const CLOSE_DONE: u32 = 4;
 const CLOSE_UNPAIRED: u32 = 5;
 const CLOSE_SHUTDOWN: u32 = 6;
+/// The two devices speak different sync protocol versions (see `wire::PROTOCOL_VERSION`).
+const CLOSE_VERSION: u32 = 7;
 
 /// A device this device is paired with. The embedder persists these and passes them to
 /// [`SyncNode::spawn`]; new ones arrive via [`StatusEvent::Paired`] / [`SyncNode::join`].
@@ -110,6 +114,16 @@ pub enum StatusEvent {
         peer: [u8; 32],
         /// Refused document.
         doc: DocName,
+    },
+    /// A paired device runs a Kintsugi whose sync protocol differs from ours: nothing syncs
+    /// until the older one is updated. The session is closed and redialled with backoff.
+    IncompatibleVersion {
+        /// Peer id.
+        peer: [u8; 32],
+        /// The protocol version the peer speaks.
+        theirs: u16,
+        /// Whether the peer is the newer one (then this device needs the update).
+        peer_is_newer: bool,
     },
     /// An unpaired endpoint tried to connect and was refused before any data moved.
     Refused {

@@ -12,16 +12,23 @@ use tracing::{debug, warn};
 
 use super::endpoint::to_endpoint_addr;
 use super::{
-    AbortOnDrop, Active, CLOSE_DUPLICATE, CLOSE_NOT_PAIRED, CLOSE_PROTOCOL, CONNECT_TIMEOUT, Core,
-    HANDSHAKE_TIMEOUT, PairedPeer, SYNC_ALPN, StatusEvent, TransportError, lock, read_body, short,
+    AbortOnDrop, Active, CLOSE_DUPLICATE, CLOSE_NOT_PAIRED, CLOSE_PROTOCOL, CLOSE_VERSION,
+    CONNECT_TIMEOUT, Core, HANDSHAKE_TIMEOUT, PairedPeer, SYNC_ALPN, StatusEvent, TransportError,
+    lock, read_body, short,
 };
-use crate::session::{Session, SessionEvent};
-use crate::wire::{Frame, FrameError, LEN_PREFIX, MAX_FRAME_LEN};
+use crate::session::{Session, SessionError, SessionEvent};
+use crate::wire::{Frame, FrameError, LEN_PREFIX, MAX_FRAME_LEN, MAX_MESSAGE_LEN};
 
 const SUPERVISOR_TICK: Duration = Duration::from_millis(200);
 
 async fn write_frames(send: &mut SendStream, frames: Vec<Frame>) -> Result<(), TransportError> {
     for f in frames {
+        if let Frame::Sync { message, .. } = &f
+            && message.len() > MAX_MESSAGE_LEN
+        {
+            // The peer refuses a message that inflates past the limit, however well it packs.
+            return Err(FrameError::TooLarge(message.len()).into());
+        }
         let bytes = f.encode();
         if bytes.len() > MAX_FRAME_LEN + LEN_PREFIX {
             // The peer would refuse it; better to fail loudly here than loop forever.
@@ -34,6 +41,8 @@ async fn write_frames(send: &mut SendStream, frames: Vec<Frame>) -> Result<(), T
     Ok(())
 }
 
+/// Runs one connection's session to its end. Returns whether it ended because the two devices
+/// speak different protocol versions (redialling soon cannot help then).
 async fn run_connection(
     core: Arc<Core>,
     conn: Connection,
@@ -41,7 +50,7 @@ async fn run_connection(
     recv: RecvStream,
     peer: PairedPeer,
     dialer: [u8; 32],
-) {
+) -> bool {
     let conn_id = core.next_conn_id.fetch_add(1, Ordering::Relaxed);
     {
         let mut conns = lock(&core.conns);
@@ -52,7 +61,7 @@ async fn run_connection(
             let keep_new = existing.dialer == dialer || dialer < existing.dialer;
             if !keep_new {
                 conn.close(VarInt::from_u32(CLOSE_DUPLICATE), b"duplicate");
-                return;
+                return false;
             }
             existing
                 .conn
@@ -77,8 +86,30 @@ async fn run_connection(
         Err(e) => e.to_string(),
     };
     debug!(peer = %short(&peer.id), %reason, "sync session ended");
-    if let Err(TransportError::Session(_)) = &result {
-        conn.close(VarInt::from_u32(CLOSE_PROTOCOL), b"protocol");
+    let mut incompatible = false;
+    match &result {
+        Err(TransportError::Session(
+            e @ (SessionError::PeerOutdated(theirs) | SessionError::PeerNewer(theirs)),
+        )) => {
+            incompatible = true;
+            // The reason travels in the close frame, so the other side's logs say it too.
+            warn!(peer = %short(&peer.id), "{e}");
+            let reason: &[u8] = if matches!(e, SessionError::PeerOutdated(_)) {
+                b"update Kintsugi: the paired device runs a newer version"
+            } else {
+                b"the paired device runs an older Kintsugi: update it there"
+            };
+            conn.close(VarInt::from_u32(CLOSE_VERSION), reason);
+            core.emit(StatusEvent::IncompatibleVersion {
+                peer: peer.id,
+                theirs: *theirs,
+                peer_is_newer: matches!(e, SessionError::PeerNewer(_)),
+            });
+        }
+        Err(TransportError::Session(_)) => {
+            conn.close(VarInt::from_u32(CLOSE_PROTOCOL), b"protocol");
+        }
+        _ => {}
     }
     let mut conns = lock(&core.conns);
     if conns.get(&peer.id).is_some_and(|a| a.id == conn_id) {
@@ -88,6 +119,7 @@ async fn run_connection(
             reason,
         });
     }
+    incompatible
 }
 
 async fn drive_session(
@@ -226,7 +258,8 @@ impl ProtocolHandler for SyncProtocol {
                 return Ok(());
             }
         };
-        run_connection(self.0.clone(), conn, send, recv, peer, remote).await;
+        // The dialling side decides when to try again.
+        let _ = run_connection(self.0.clone(), conn, send, recv, peer, remote).await;
         Ok(())
     }
 }
@@ -278,9 +311,17 @@ async fn dial_peer(core: Arc<Core>, endpoint: Endpoint, peer: PairedPeer) {
         Ok((conn, send, recv)) => {
             reset_backoff(&core, &peer.id, false);
             let local = core.local_id;
-            run_connection(core.clone(), conn, send, recv, peer.clone(), local).await;
-            // Reconnect quickly after a session that was up, then back off if dials fail.
-            reset_backoff(&core, &peer.id, true);
+            if run_connection(core.clone(), conn, send, recv, peer.clone(), local).await {
+                // Only an update helps: try again rarely (the update may come any time).
+                let mut dial = lock(&core.dial);
+                let st = dial.entry(peer.id).or_default();
+                st.backoff = core.config.max_backoff;
+                st.next_at = Some(Instant::now() + core.config.max_backoff);
+                st.dialing = false;
+            } else {
+                // Reconnect quickly after a session that was up, then back off if dials fail.
+                reset_backoff(&core, &peer.id, true);
+            }
         }
         Err(e) => {
             debug!(peer = %short(&peer.id), error = %e, "dial failed");

@@ -1,9 +1,9 @@
 //! The apology helper's gentle check for excuse patterns that undo an apology.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One phrase that tends to shift responsibility, with a kinder way to say it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExcuseFlag {
     /// The words as written.
     pub found: String,
