@@ -8,6 +8,8 @@
 //! binary, started in their namespace with `nsenter`. Every wait is bounded, and every process
 //! and namespace is killed by a guard, also when an assertion fails.
 
+mod binary;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -228,14 +230,7 @@ impl<'a> Device<'a> {
     }
 
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "kintsugi {args:?} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        binary::succeeded(self.run(args), args)
     }
 
     fn json(&self, args: &[&str]) -> serde_json::Value {

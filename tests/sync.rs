@@ -3,6 +3,8 @@
 //! Run inside `tests/offline-net` (the README's test command does): every endpoint binds
 //! 127.0.0.1 only, mDNS is off except in the mDNS test, and every wait is bounded.
 
+mod binary;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -57,14 +59,7 @@ impl Device {
     }
 
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "kintsugi {args:?} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        binary::succeeded(self.run(args), args)
     }
 
     fn json(&self, args: &[&str]) -> serde_json::Value {

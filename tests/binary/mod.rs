@@ -24,6 +24,17 @@ pub fn kintsugi(dir: &Path, args: &[&str]) -> Output {
     kintsugi_with(dir, None, args)
 }
 
+/// The standard output of a run that must have succeeded (else both outputs, in the panic).
+pub fn succeeded(out: Output, args: &[&str]) -> String {
+    assert!(
+        out.status.success(),
+        "kintsugi {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// Succeeds; its standard output.
 pub fn ok_with(dir: &Path, pass: Option<&Path>, args: &[&str]) -> String {
     let out = kintsugi_with(dir, pass, args);
