@@ -293,6 +293,20 @@ impl KintsugiApp {
             self.handle.lock_now();
         }
 
+        if f.snap.loading && !f.view.is_set_up() {
+            // No cached view to show yet: not the set-up screen, which would offer to start over.
+            egui::CentralPanel::default().show(ui, |ui| {
+                widgets::readable_column(ui, |ui| {
+                    ui.add_space(40.0);
+                    ui.horizontal(|ui| {
+                        ui.add(egui::Spinner::new());
+                        ui.heading("Opening your journal…");
+                    });
+                    ui.label("After years of entries this takes a few seconds.");
+                });
+            });
+            return;
+        }
         if !f.view.is_set_up() {
             egui::CentralPanel::default().show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {

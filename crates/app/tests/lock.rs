@@ -30,6 +30,10 @@ fn loopback() -> NetOptions {
 /// The window as the binary starts it: locked when the data has a passphrase.
 fn window(dir: &Path) -> (Handle, Harness<'static, KintsugiApp>) {
     let handle = spawn_at(dir, loopback()).expect("open");
+    // The documents load on the worker (a spinner meanwhile); draw once they have.
+    handle
+        .wait_for(std::time::Duration::from_secs(10), |s| !s.loading)
+        .expect("the documents load");
     let mut h = harness(handle.clone(), 1000.0);
     h.run();
     (handle, h)

@@ -146,31 +146,34 @@ pub fn spawn_with(vault: Vault, opts: NetOptions) -> Handle {
 /// Starts a worker for `data_dir`: open at once when the data has no passphrase, otherwise
 /// locked (an empty view, no network) until [`Handle::unlock`]. The window starts this way.
 ///
-/// With a view cache that matches the stored documents, the first snapshot shows it at once
-/// (`Snapshot::loading`) and the documents load on the worker; without one, they load here.
+/// The documents load on the worker (`Snapshot::loading`); with a view cache that matches
+/// them, the first snapshot already shows it.
 pub fn spawn_at(data_dir: &std::path::Path, opts: NetOptions) -> Result<Handle, VaultError> {
     let dir = data_dir.to_path_buf();
     match Vault::open_store(data_dir, None) {
-        Ok(opened) => match opened.cached_view() {
-            Some(cached) => Ok(start_loading(opened, cached, dir, opts)),
-            None => Ok(start(Some(Vault::load(opened)?), Some(dir), opts)),
-        },
+        // The documents load on the worker either way: after years of use that takes seconds,
+        // which must not keep the window from opening.
+        Ok(opened) => {
+            let cached = opened.cached_view().map(|c| c.view);
+            Ok(start_loading(opened, cached, dir, opts))
+        }
         Err(VaultError::Locked { .. }) => Ok(start(None, Some(dir), opts)),
         Err(e) => Err(e),
     }
 }
 
-/// A worker whose documents load on its own thread, the cached view shown meanwhile.
+/// A worker whose documents load on its own thread, the cached view (if any; else an empty
+/// one, with `loading` set) shown meanwhile.
 fn start_loading(
     opened: crate::OpenedStore,
-    cached: crate::CachedView,
+    cached: Option<View>,
     dir: std::path::PathBuf,
     opts: NetOptions,
 ) -> Handle {
     let shared = Arc::new(Shared {
         snapshot: Mutex::new(Arc::new(lock::loading_snapshot(
             &opened,
-            cached.view,
+            cached.unwrap_or_default(),
             lock::Carry::default(),
         ))),
         changed: Condvar::new(),
