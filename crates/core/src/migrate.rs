@@ -54,6 +54,15 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
                 .map(|_| ())
         },
     },
+    // Schema 4 (promises that hold against the other device): notes added to a check-in after
+    // both answers were revealed (answers themselves can no longer be replaced), signed claims
+    // binding each automerge actor to the member and device that wrote with it, and the
+    // devices each partner enrolled, so both partners see a new device when it is added.
+    Migration {
+        doc: DocKind::Couple,
+        to: 4,
+        ops: |d| add_root_maps(d, &["checkin_notes", "actor_claims", "enrolled_devices"]),
+    },
 ];
 
 /// A migration's usual body: new maps under the root.
@@ -147,6 +156,7 @@ mod tests {
         MIGRATIONS[0],
         MIGRATIONS[1],
         MIGRATIONS[2],
+        MIGRATIONS[3],
         Migration {
             doc: DocKind::Couple,
             to: crate::schema::SCHEMA_VERSION + 1,
