@@ -8,8 +8,8 @@ use std::io::Write;
 use anyhow::{Result, bail};
 use clap::{Args as ClapArgs, Subcommand};
 use kintsugi_core::{
-    Command, DailyAnswers, DailyCheckIn, PartnerId, Seal, Timestamp, View, WeeklyAnswers,
-    WeeklyCheckIn, iso_week, week_days,
+    CheckInNote, Command, DailyAnswers, DailyCheckIn, ItemId, PartnerId, Seal, Timestamp, View,
+    WeeklyAnswers, WeeklyCheckIn, iso_week, week_days,
 };
 use kintsugi_service::{Vault, today_local};
 use serde::Serialize;
@@ -23,6 +23,19 @@ pub enum CheckinCmd {
     /// Save this week's (or --week's) weekly check-in. "For therapy" becomes a therapy topic
     /// once both of you have answered.
     Weekly(WeeklyArgs),
+    /// Add a later thought to a day's (or, with --week, a week's) answers once both of you
+    /// have answered. The answers themselves stay as they were shown; both devices show the
+    /// note as added after seeing the other's answers.
+    Note {
+        /// The note.
+        text: String,
+        /// The day, YYYY-MM-DD (default: today).
+        #[arg(long, conflicts_with = "week")]
+        date: Option<String>,
+        /// The ISO week, e.g. 2026-W49, for a note on a weekly check-in.
+        #[arg(long)]
+        week: Option<String>,
+    },
     /// List check-ins, newest first: daily ones, or weekly ones with --weekly. Your partner's
     /// answers show once you have answered too; until then only that they answered.
     List {
@@ -81,6 +94,7 @@ pub fn run(mut vault: Vault, cmd: CheckinCmd, out: &mut dyn Write) -> Result<()>
     match cmd {
         CheckinCmd::Add(a) => {
             let date = a.date.unwrap_or_else(|| today_local().to_string());
+            refuse_second_answer(&vault.view(), &date, false)?;
             super::apply_and_save(
                 &mut vault,
                 Command::SaveDailyCheckIn {
@@ -101,6 +115,7 @@ pub fn run(mut vault: Vault, cmd: CheckinCmd, out: &mut dyn Write) -> Result<()>
             if week_days(&week).is_none() {
                 bail!("'{week}' is not a week like 2026-W49");
             }
+            refuse_second_answer(&vault.view(), &week, true)?;
             let answers = WeeklyAnswers {
                 how_it_went: a.how,
                 agreements: a.agreement,
@@ -124,6 +139,22 @@ pub fn run(mut vault: Vault, cmd: CheckinCmd, out: &mut dyn Write) -> Result<()>
             }
             super::apply_and_save(&mut vault, Command::SaveWeeklyCheckIn { week, answers })?;
         }
+        CheckinCmd::Note { text, date, week } => {
+            let (weekly, period) = match (week, date) {
+                (Some(week), _) => (true, week),
+                (None, Some(date)) => (false, date),
+                (None, None) => (false, today_local().to_string()),
+            };
+            super::apply_and_save(
+                &mut vault,
+                Command::AddCheckInNote {
+                    id: ItemId::random(),
+                    weekly,
+                    period,
+                    text,
+                },
+            )?;
+        }
         CheckinCmd::List { weekly, json } => {
             let view = vault.view();
             let rows = if weekly {
@@ -146,10 +177,27 @@ pub fn run(mut vault: Vault, cmd: CheckinCmd, out: &mut dyn Write) -> Result<()>
     Ok(())
 }
 
+/// Answers both partners can see are final: say so in one line, with the way to add a note.
+fn refuse_second_answer(view: &View, period: &str, weekly: bool) -> Result<()> {
+    if view.answers_final(period, weekly) {
+        let (what, flag) = if weekly {
+            (format!("week {period}"), format!("--week {period}"))
+        } else {
+            (period.to_owned(), format!("--date {period}"))
+        };
+        bail!(
+            "both answers for {what} are already shown side by side, so yours can no longer be changed; add a later thought with: kintsugi checkin note {flag} \"…\""
+        );
+    }
+    Ok(())
+}
+
 /// One line (or block) of `checkin list`: answers I may see, or only that the partner answered.
 enum Row<'a> {
     Daily(&'a DailyCheckIn),
     Weekly(&'a WeeklyCheckIn),
+    /// A later thought on answers both could see, printed below them.
+    Note(&'a CheckInNote),
     /// The partner's answers for this period exist but are still sealed.
     Sealed {
         seal: &'a Seal,
@@ -181,7 +229,16 @@ fn daily_rows(view: &View) -> Vec<Row<'_>> {
             ));
         }
     }
+    rows.extend(note_rows(view, false));
     newest_first(rows)
+}
+
+/// Notes sort below the answers of their period: newest first puts the most negative last.
+fn note_rows(view: &View, weekly: bool) -> impl Iterator<Item = (String, i64, Row<'_>)> {
+    view.checkin_notes
+        .iter()
+        .filter(move |n| n.weekly == weekly)
+        .map(|n| (n.period.clone(), -n.at, Row::Note(n)))
 }
 
 fn weekly_rows(view: &View) -> Vec<Row<'_>> {
@@ -207,6 +264,7 @@ fn weekly_rows(view: &View) -> Vec<Row<'_>> {
             ));
         }
     }
+    rows.extend(note_rows(view, true));
     newest_first(rows)
 }
 
@@ -263,6 +321,13 @@ impl Row<'_> {
                     writeln!(out, "    {label}: {}", one_line(text))?;
                 }
             }
+            Row::Note(n) => writeln!(
+                out,
+                "{}  {}: {}",
+                n.period,
+                view.note_caption(n),
+                one_line(&n.text)
+            )?,
             Row::Sealed { seal, i_answered } => {
                 let when = if *i_answered {
                     "shown once your devices have synced"
@@ -290,6 +355,10 @@ impl Row<'_> {
         match self {
             Row::Daily(c) => RowJson::Daily(c),
             Row::Weekly(c) => RowJson::Weekly(c),
+            Row::Note(n) => RowJson::Note {
+                note: n,
+                later_note: true,
+            },
             Row::Sealed { seal, .. } if seal.weekly => RowJson::SealedWeekly {
                 week: &seal.period,
                 by: &seal.by,
@@ -324,6 +393,12 @@ impl Row<'_> {
 enum RowJson<'a> {
     Daily(&'a DailyCheckIn),
     Weekly(&'a WeeklyCheckIn),
+    /// A later note: its own fields, marked so it is never read as an answer.
+    Note {
+        #[serde(flatten)]
+        note: &'a CheckInNote,
+        later_note: bool,
+    },
     SealedDaily {
         date: &'a str,
         by: &'a PartnerId,

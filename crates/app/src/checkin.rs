@@ -109,6 +109,7 @@ struct DailyForm {
     editing: bool,
     /// The count of sent commands when "Save check-in" was pressed.
     saved_at: Option<u64>,
+    note: NoteForm,
 }
 
 #[derive(Default)]
@@ -118,6 +119,18 @@ struct WeeklyForm {
     week: String,
     editing: bool,
     saved_at: Option<u64>,
+    note: NoteForm,
+}
+
+/// A later thought being written under answers both partners can see.
+#[derive(Default)]
+struct NoteForm {
+    text: String,
+    /// The count of sent commands when "Add note" was pressed: kept after it was processed, so
+    /// a refusal can be said beside the box.
+    sent_at: Option<u64>,
+    /// The note was sent and not processed yet: its words are emptied once taken.
+    sending: bool,
 }
 
 impl Page for CheckinState {
@@ -134,10 +147,15 @@ impl Page for CheckinState {
     }
 
     fn claimed(&self) -> Vec<u64> {
-        [self.daily.saved_at, self.weekly.saved_at]
-            .into_iter()
-            .flatten()
-            .collect()
+        [
+            self.daily.saved_at,
+            self.weekly.saved_at,
+            self.daily.note.sent_at,
+            self.weekly.note.sent_at,
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 }
 
@@ -231,6 +249,65 @@ fn pair_view<T>(
     }
 }
 
+/// The notes added after both answers were shown, and (for the current day or week) a box to
+/// add one: the answers themselves are final once both can see them.
+fn later_notes(
+    ui: &mut Ui,
+    f: &Frame<'_>,
+    period: &str,
+    weekly: bool,
+    form: Option<&mut NoteForm>,
+) {
+    for n in f.view.notes_for(period, weekly) {
+        ui.add_space(4.0);
+        card(ui, |ui| {
+            ui.label(RichText::new(f.view.note_caption(n)).italics().weak());
+            ui.label(n.text.as_str());
+        });
+    }
+    let Some(form) = form else { return };
+    if form.sending && form.sent_at.is_some_and(|n| f.snap.processed >= n) {
+        form.sending = false;
+        if f.refusal(form.sent_at).is_none() {
+            form.text.clear();
+        }
+    }
+    ui.add_space(6.0);
+    ui.weak(format!(
+        "You have both answered, so the answers stay as they were shown. A later thought is          added below them, and {} sees that it came afterwards.",
+        f.partner()
+    ));
+    if form.sending {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.weak("Adding your note…");
+        });
+        return;
+    }
+    text_field(
+        ui,
+        "A later thought",
+        "Something you want to add, now that you have seen both",
+        2,
+        &mut form.text,
+    );
+    let ready = !form.text.trim().is_empty();
+    if ui
+        .add_enabled(ready, egui::Button::new("Add note"))
+        .clicked()
+    {
+        f.handle.send(Command::AddCheckInNote {
+            id: kintsugi_core::ItemId::random(),
+            weekly,
+            period: period.to_owned(),
+            text: form.text.clone(),
+        });
+        form.sent_at = Some(f.handle.sent());
+        form.sending = true;
+    }
+    f.show_refusal(ui, form.sent_at, "The note was not added");
+}
+
 fn date_key(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
@@ -270,7 +347,9 @@ fn daily(ui: &mut Ui, state: &mut CheckinState, f: &Frame<'_>) {
             };
             pair_view(ui, f, &p, "today", daily_answers);
             ui.add_space(6.0);
-            if ui.button("Change my answers").clicked() {
+            if f.view.answers_final(&today, false) {
+                later_notes(ui, f, &today, false, Some(&mut st.note));
+            } else if ui.button("Change my answers").clicked() {
                 st.form = DailyAnswers {
                     mood: m.mood,
                     connection: m.connection,
@@ -301,6 +380,7 @@ fn daily(ui: &mut Ui, state: &mut CheckinState, f: &Frame<'_>) {
             daily_form(ui, st, f, &today);
         }
     }
+    f.show_refusal(ui, st.saved_at, "Your check-in was not saved");
 
     daily_history(ui, state, f, &today);
 }
@@ -445,6 +525,7 @@ fn daily_history(ui: &mut Ui, st: &mut CheckinState, f: &Frame<'_>, today: &str)
             partner_answered: d.partner_answered,
         };
         pair_view(ui, f, &p, "that day", daily_answers);
+        later_notes(ui, f, &d.key, false, None);
     }
     ui.add_space(10.0);
     st.day_pages.more(ui, days.len(), "days");
@@ -496,7 +577,9 @@ fn weekly(ui: &mut Ui, state: &mut CheckinState, f: &Frame<'_>) {
             };
             pair_view(ui, f, &p, "this week", weekly_answers);
             ui.add_space(6.0);
-            if ui.button("Change my weekly answers").clicked() {
+            if f.view.answers_final(&week, true) {
+                later_notes(ui, f, &week, true, Some(&mut st.note));
+            } else if ui.button("Change my weekly answers").clicked() {
                 st.form = WeeklyAnswers {
                     how_it_went: m.how_it_went.clone(),
                     agreements: m.agreements.clone(),
@@ -533,6 +616,11 @@ fn weekly(ui: &mut Ui, state: &mut CheckinState, f: &Frame<'_>) {
             weekly_form(ui, state, f, &week);
         }
     }
+    f.show_refusal(
+        ui,
+        state.weekly.saved_at,
+        "Your weekly check-in was not saved",
+    );
 
     weekly_history(ui, state, f, &week);
 }
@@ -776,6 +864,7 @@ fn weekly_history(ui: &mut Ui, st: &mut CheckinState, f: &Frame<'_>, this_week: 
             partner_answered: w.partner_answered,
         };
         pair_view(ui, f, &p, "that week", weekly_answers);
+        later_notes(ui, f, &w.key, true, None);
     }
     ui.add_space(10.0);
     st.week_pages.more(ui, weeks.len(), "weeks");

@@ -312,10 +312,10 @@ fn partners_answers_stay_hidden_until_i_answer() {
                 need: "Patience tonight".into(),
             },
         },
-        2,
+        kintsugi_service::now_ms(),
     )
     .unwrap();
-    b.save(2).unwrap();
+    b.save(kintsugi_service::now_ms()).unwrap();
     // The partner's couple document reaches this device (as sync would deliver it).
     let mut theirs = b.model_mut().doc_mut(DocKind::Couple).fork();
     a.model_mut()
@@ -327,7 +327,11 @@ fn partners_answers_stay_hidden_until_i_answer() {
     let mut h = harness(handle.clone(), 1000.0);
     h.run();
     // Sealed in the data: only that Alex answered arrives, none of the answers.
-    assert!(view(&h).partner_answered(&today(), false), "merged");
+    assert!(
+        view(&h).partner_answered(&today(), false),
+        "merged: {:?}",
+        view(&h).errors
+    );
     assert!(view(&h).daily_pair(&today()).1.is_none());
 
     click(&mut h, "Check-in");

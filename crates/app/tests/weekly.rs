@@ -233,3 +233,72 @@ fn daily_check_in_shows_only_answered_until_revealed() {
     assert!(a.query_by_label("Alex has answered").is_none());
     ha.shutdown();
 }
+
+fn answer_daily(dir: &std::path::Path, high: &str) {
+    let mut v = kintsugi_service::Vault::open(dir).expect("open vault");
+    v.apply(
+        Command::SaveDailyCheckIn {
+            date: day(0),
+            answers: DailyAnswers {
+                mood: 3,
+                connection: 3,
+                safety: 4,
+                high: high.into(),
+                low: String::new(),
+                need: String::new(),
+            },
+        },
+        now_ms(),
+    )
+    .unwrap();
+    v.save(now_ms()).unwrap();
+}
+
+/// Once both answers are shown they are final in the window too: no "Change my answers",
+/// and a later thought is a note both windows show as added after seeing the other's answers.
+#[test]
+fn answers_both_can_see_are_final_and_a_later_thought_is_a_note() {
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    drop(vault(da.path(), Some(("Sam", "Alex"))));
+    drop(vault(db.path(), Some(("Alex", "Sam"))));
+    answer_daily(db.path(), "Alex's answer, sealed first");
+    deliver(db.path(), da.path());
+    answer_daily(da.path(), "Sam's answer");
+    deliver(da.path(), db.path());
+    deliver(db.path(), da.path());
+
+    let (ha, mut a) = open(da.path());
+    click(&mut a, "Check-in");
+    for text in ["Sam's answer", "Alex's answer, sealed first"] {
+        assert!(a.query_by_label(text).is_some(), "{text}");
+    }
+    assert!(
+        a.query_by_role_and_label(Role::Button, "Change my answers")
+            .is_none(),
+        "answers both can see cannot be changed"
+    );
+    assert!(
+        a.get_by_role_and_label(Role::Button, "Add note")
+            .accesskit_node()
+            .is_disabled(),
+        "nothing written yet"
+    );
+    type_into(&mut a, "A later thought", "I was more tired than I said.");
+    click(&mut a, "Add note");
+    let v = view(&a);
+    let notes: Vec<_> = v.notes_for(&day(0), false);
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0].text, "I was more tired than I said.");
+    let caption = "Added by Sam after seeing Alex's answers";
+    assert!(shows(&a, caption), "the note is shown as added afterwards");
+    assert!(a.query_by_label("I was more tired than I said.").is_some());
+    ha.shutdown();
+    drop(a);
+
+    deliver(da.path(), db.path());
+    let (hb, mut b) = open(db.path());
+    click(&mut b, "Check-in");
+    assert!(shows(&b, caption), "Alex's window says the same");
+    assert!(b.query_by_label("I was more tired than I said.").is_some());
+    hb.shutdown();
+}

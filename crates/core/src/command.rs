@@ -139,6 +139,14 @@ pub enum Command {
         week: String,
         answers: WeeklyAnswers,
     },
+    /// A later thought on a day's (or, `weekly`, a week's) answers once both partners' answers
+    /// are shown; the answers themselves are then final.
+    AddCheckInNote {
+        id: ItemId,
+        weekly: bool,
+        period: String,
+        text: String,
+    },
 
     // Commitments.
     AddCommitment {

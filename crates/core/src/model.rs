@@ -61,6 +61,8 @@ pub struct Model {
     /// incremental save would write the whole history again as loose changes (14 MB for a
     /// ten-year journal whose compact save is 1 MB).
     saved: [Vec<automerge::ChangeHash>; 2],
+    /// The latest time this device gave the model; the view's date checks go by it.
+    now: Option<Timestamp>,
 }
 
 /// The automerge author of a partner's changes: the partner id's bytes.
@@ -110,7 +112,20 @@ impl Model {
             me,
             items: ItemCache::default(),
             saved,
+            now: None,
         })
+    }
+
+    /// Tells the model the time before a read, for the view's date checks (a seal for a day
+    /// that has not come counts for nothing). Core has no clock; the caller's is used.
+    pub fn tell_time(&mut self, now: Timestamp) {
+        self.saw_time(now);
+    }
+
+    /// The view's date checks go by the latest time this device has given: a commit at an
+    /// older time (a clock set back) can only make them more lenient, never hide what showed.
+    fn saw_time(&mut self, now: Timestamp) {
+        self.now = Some(self.now.map_or(now, |seen| seen.max(now)));
     }
 
     pub fn me(&self) -> &PartnerId {
@@ -198,6 +213,7 @@ impl Model {
     /// Closes the open transactions into one change per document; returns which changed.
     /// Keystrokes are batched this way: one change per typing pause, not per character.
     pub fn commit(&mut self, now: Timestamp) -> Vec<DocKind> {
+        self.saw_time(now);
         let mut changed = Vec::new();
         for kind in DocKind::ALL {
             let doc = self.doc_mut(kind);
@@ -218,6 +234,7 @@ impl Model {
     /// but typing) first closes the typing batch before it, and a failed command then rolls back
     /// only its own ops. Typing splices validate before they write.
     pub fn apply(&mut self, cmd: Command, now: Timestamp) -> Result<(), CoreError> {
+        self.saw_time(now);
         if !cmd.is_typing() {
             self.commit(now);
         }
@@ -268,9 +285,9 @@ impl Model {
             | C::SetSectionReviewDate { .. }
             | C::RecordSectionReview { .. }
             | C::AffirmAgreement) => agreement::apply(d, c, now),
-            c @ (C::SaveDailyCheckIn { .. } | C::SaveWeeklyCheckIn { .. }) => {
-                checkins::apply(d, c, now)
-            }
+            c @ (C::SaveDailyCheckIn { .. }
+            | C::SaveWeeklyCheckIn { .. }
+            | C::AddCheckInNote { .. }) => checkins::apply(d, c, now),
             c @ (C::AddCommitment { .. }
             | C::SetCommitmentState { .. }
             | C::LogCommitment { .. }
@@ -367,6 +384,7 @@ impl Model {
             couple: &self.couple,
             private: &self.private,
             me: &self.me,
+            now: self.now,
             cache: cached.then_some(&self.items),
         })
     }
@@ -420,6 +438,7 @@ impl Model {
             couple: &self.couple,
             private: &self.private,
             me: &self.me,
+            now: self.now,
             cache,
         })
     }

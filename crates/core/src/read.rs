@@ -17,6 +17,9 @@ pub(crate) struct ReadDocs<'a> {
     pub couple: &'a AutoCommit,
     pub private: &'a AutoCommit,
     pub me: &'a PartnerId,
+    /// The time this device last gave the model (a command, a commit or a reveal pass), for
+    /// the checks that need today's date; None before any.
+    pub now: Option<crate::ids::Timestamp>,
     /// The previous read's items, for [`collect_cached`]; None reads everything.
     pub cache: Option<&'a ItemCache>,
 }

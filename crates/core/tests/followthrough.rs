@@ -7,9 +7,20 @@ use kintsugi_core::*;
 mod common;
 use common::{device, partner_of, second_device, set_up};
 
+/// Noon UTC on 1 December 2026, the day the check-ins below are for: a check-in is only taken
+/// for a day that has come, so the times are offsets from it.
+fn t0() -> i64 {
+    NaiveDate::from_ymd_opt(2026, 12, 1)
+        .unwrap()
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis()
+}
+
 fn merge(kind: DocKind, a: &mut Model, b: &mut Model) {
-    a.commit(50);
-    b.commit(50);
+    a.commit(t0() + 50);
+    b.commit(t0() + 50);
     let mut bc = b.doc_mut(kind).fork();
     a.doc_mut(kind).merge(&mut bc).unwrap();
     let mut ac = a.doc_mut(kind).fork();
@@ -44,10 +55,10 @@ fn daily(m: &mut Model, date: &str, low: &str, t: i64) {
                 need: "patience".into(),
             },
         },
-        t,
+        t0() + t,
     )
     .unwrap();
-    m.commit(t);
+    m.commit(t0() + t);
 }
 
 fn weekly(m: &mut Model, week: &str, therapy: &str, t: i64) {
@@ -62,10 +73,10 @@ fn weekly(m: &mut Model, week: &str, therapy: &str, t: i64) {
                 for_therapy: therapy.into(),
             },
         },
-        t,
+        t0() + t,
     )
     .unwrap();
-    m.commit(t);
+    m.commit(t0() + t);
 }
 
 #[test]
@@ -86,7 +97,7 @@ fn a_daily_check_in_stays_out_of_the_couple_document_until_both_answered() {
 
     merge(DocKind::Couple, &mut a, &mut b);
     assert!(
-        !b.reveal_checkins(20).unwrap(),
+        !b.reveal_checkins(t0() + 20).unwrap(),
         "Alex has nothing to reveal"
     );
     assert!(!history(b.doc_mut(DocKind::Couple)).contains("SAM-SEALED-LOW"));
@@ -104,9 +115,12 @@ fn a_daily_check_in_stays_out_of_the_couple_document_until_both_answered() {
     assert!(!b.view().daily_pair("2026-12-01").0.unwrap().sealed);
     merge(DocKind::Couple, &mut a, &mut b);
     // Sam's device reveals when Alex's seal arrives, once.
-    assert!(a.reveal_checkins(40).unwrap());
+    assert!(a.reveal_checkins(t0() + 40).unwrap());
     a.commit(40);
-    assert!(!a.reveal_checkins(41).unwrap(), "nothing left to reveal");
+    assert!(
+        !a.reveal_checkins(t0() + 41).unwrap(),
+        "nothing left to reveal"
+    );
     merge(DocKind::Couple, &mut a, &mut b);
     for m in [&a, &b] {
         let v = m.view();
@@ -122,9 +136,23 @@ fn a_daily_check_in_stays_out_of_the_couple_document_until_both_answered() {
         );
     }
 
-    // A later edit by Sam is shared at once: both have answered that day.
-    daily(&mut a, "2026-12-01", "SAM-EDITED", 60);
-    assert!(history(a.doc_mut(DocKind::Couple)).contains("SAM-EDITED"));
+    // Both answers are shown: they are final. A later thought goes in as a note instead.
+    let again = a.apply(
+        Command::SaveDailyCheckIn {
+            date: "2026-12-01".into(),
+            answers: DailyAnswers {
+                mood: 5,
+                connection: 5,
+                safety: 5,
+                high: String::new(),
+                low: "SAM-EDITED".into(),
+                need: String::new(),
+            },
+        },
+        t0() + 60,
+    );
+    assert!(again.is_err(), "answers both can see are not replaced");
+    assert!(!history(a.doc_mut(DocKind::Couple)).contains("SAM-EDITED"));
 }
 
 #[test]
@@ -134,6 +162,7 @@ fn my_second_device_reveals_my_answers_when_it_meets_the_partners_seal() {
     set_up(&mut a1, "Sam", "Alex");
     let mut a2 = second_device(&mut a1);
     let mut b = partner_of(&mut a1, &pb);
+    set_up(&mut b, "Alex", "Sam");
     daily(&mut a1, "2026-12-01", "FROM-A1", 10);
     merge(DocKind::Private, &mut a1, &mut a2);
     merge(DocKind::Couple, &mut a1, &mut a2);
@@ -141,13 +170,13 @@ fn my_second_device_reveals_my_answers_when_it_meets_the_partners_seal() {
     daily(&mut b, "2026-12-01", "FROM-B", 20);
     // Only a2 meets the partner; a1 stays away.
     merge(DocKind::Couple, &mut a2, &mut b);
-    assert!(a2.reveal_checkins(30).unwrap());
+    assert!(a2.reveal_checkins(t0() + 30).unwrap());
     merge(DocKind::Couple, &mut a2, &mut b);
     let v = b.view();
     assert_eq!(v.daily_pair("2026-12-01").1.unwrap().low, "FROM-A1");
     // a1 revealing the same answer meanwhile converges to one answer.
     merge(DocKind::Couple, &mut a1, &mut b);
-    a1.reveal_checkins(31).unwrap();
+    a1.reveal_checkins(t0() + 31).unwrap();
     merge(DocKind::Couple, &mut a1, &mut a2);
     merge(DocKind::Couple, &mut a1, &mut b);
     assert_eq!(b.view().daily_checkins.len(), 2);
@@ -160,6 +189,7 @@ fn a_weekly_check_in_is_sealed_and_brings_one_topic_to_therapy_when_revealed() {
     set_up(&mut a1, "Sam", "Alex");
     let mut a2 = second_device(&mut a1);
     let mut b = partner_of(&mut a1, &pb);
+    set_up(&mut b, "Alex", "Sam");
     weekly(&mut a1, "2026-W49", "SAM-THERAPY-TOPIC", 10);
     assert!(!history(a1.doc_mut(DocKind::Couple)).contains("SAM-THERAPY-TOPIC"));
     assert!(a1.view().therapy_topics.is_empty(), "no topic while sealed");
@@ -171,8 +201,8 @@ fn a_weekly_check_in_is_sealed_and_brings_one_topic_to_therapy_when_revealed() {
     // Both of Sam's devices reveal apart; they write the same topic, not two.
     merge(DocKind::Couple, &mut a1, &mut b);
     merge(DocKind::Couple, &mut a2, &mut b);
-    assert!(a1.reveal_checkins(30).unwrap());
-    assert!(a2.reveal_checkins(31).unwrap());
+    assert!(a1.reveal_checkins(t0() + 30).unwrap());
+    assert!(a2.reveal_checkins(t0() + 31).unwrap());
     merge(DocKind::Couple, &mut a1, &mut a2);
     merge(DocKind::Couple, &mut a1, &mut b);
     let v = b.view();

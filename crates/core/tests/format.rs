@@ -14,6 +14,8 @@ const COUPLE: &[&str] = &[
     "4f7a32b20aacc46d817cad1f4c6e46e157ffad0ebdfa252e026e82feb2357690",
     // Schema 3: breaks, reassurance_plan.
     "0988382c844ad4cd394508cd42c159c8dd06630413070f6a580064903312cc0a",
+    // Schema 4: checkin_notes, actor_claims, enrolled_devices.
+    "13185bb64590f61b22b32cf76151a23ac1dd6eb63b5f49f87c4d1501fa391db2",
 ];
 const PRIVATE: &[&str] = &[
     "e2e1ec0c4b946724afb02993410e1bcc44db771ff43be791ed984bde177f3db8",

@@ -7,6 +7,9 @@ use kintsugi_core::*;
 mod common;
 use common::{device, partner_of, set_up};
 
+/// Noon UTC on 24 November 2026 (ms): check-ins are taken only for days that have come.
+const NOV_24: i64 = 1_795_521_600_000;
+
 fn merge_couple(a: &mut Model, b: &mut Model) {
     let mut bc = b.doc_mut(DocKind::Couple).fork();
     a.doc_mut(DocKind::Couple).merge(&mut bc).unwrap();
@@ -88,6 +91,7 @@ fn both_partners_check_in_on_the_same_day() {
     let mut a = device(&pa);
     set_up(&mut a, "Sam", "Alex");
     let mut b = partner_of(&mut a, &pb);
+    set_up(&mut b, "Alex", "Sam");
     let answers = |mood| DailyAnswers {
         mood,
         connection: 3,
@@ -101,7 +105,7 @@ fn both_partners_check_in_on_the_same_day() {
             date: "2026-11-24".into(),
             answers: answers(2),
         },
-        10,
+        NOV_24 + 10,
     )
     .unwrap();
     b.apply(
@@ -109,17 +113,17 @@ fn both_partners_check_in_on_the_same_day() {
             date: "2026-11-24".into(),
             answers: answers(4),
         },
-        11,
+        NOV_24 + 11,
     )
     .unwrap();
-    a.commit(12);
-    b.commit(12);
+    a.commit(NOV_24 + 12);
+    b.commit(NOV_24 + 12);
     merge_couple(&mut a, &mut b);
     // Each answered without the other's seal: both stay sealed until each device reveals.
     assert!(a.view().daily_pair("2026-11-24").1.is_none());
-    assert!(a.reveal_checkins(13).unwrap() && b.reveal_checkins(13).unwrap());
-    a.commit(13);
-    b.commit(13);
+    assert!(a.reveal_checkins(NOV_24 + 13).unwrap() && b.reveal_checkins(NOV_24 + 13).unwrap());
+    a.commit(NOV_24 + 13);
+    b.commit(NOV_24 + 13);
     merge_couple(&mut a, &mut b);
     let v = a.view();
     let (mine, theirs) = v.daily_pair("2026-11-24");
@@ -536,11 +540,11 @@ fn every_capability_round_trips_through_the_view() {
                 ..Default::default()
             },
         },
-        10,
+        NOV_24 + 10,
     )
     .unwrap();
-    a.commit(11);
-    b.commit(11);
+    a.commit(NOV_24 + 11);
+    b.commit(NOV_24 + 11);
     merge_couple(&mut a, &mut b);
     let v = a.view();
     assert!(v.errors.is_empty(), "{:?}", v.errors);

@@ -307,6 +307,7 @@ impl Vault {
 
     /// The view, reading again only what changed since the previous call (`Model::refresh_view`).
     pub fn refresh_view(&mut self) -> View {
+        self.model.tell_time(crate::clock::now_ms());
         self.model.refresh_view()
     }
 

@@ -29,7 +29,7 @@ use crate::read::{ItemError, ReadDocs};
 pub use agreement::{Affirmation, ReviewOutcome, Section, SectionReview};
 pub use apologies::{Apology, ExcuseFlag, check_apology};
 pub use breaks::{Break, BreakExtension};
-pub use checkins::{DailyCheckIn, Seal, WeeklyCheckIn, week_days};
+pub use checkins::{CheckInNote, DailyCheckIn, Seal, WeeklyCheckIn, week_days};
 pub use commitments::{
     CalendarWeek, Commitment, CommitmentLog, CommitmentState, DayMark, LogStatus, Record, Rhythm,
     weekday_name,
@@ -67,6 +67,9 @@ pub struct View {
     /// Who has answered which day or week, without the answers (which wait, sealed, until both
     /// partners have answered).
     pub checkin_seals: Vec<Seal>,
+    /// Later thoughts on answers both partners could already see, oldest first.
+    #[serde(default)]
+    pub checkin_notes: Vec<CheckInNote>,
     pub commitments: Vec<Commitment>,
     pub disclosures: Vec<Disclosure>,
     pub triggers: Vec<Trigger>,

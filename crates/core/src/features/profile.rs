@@ -14,7 +14,7 @@ use crate::write::{WriteDocs, ensure_map, misrouted, short_text, top};
 /// Private: this device's partner id and the two names as this partner writes them.
 const PROFILE: &str = "profile";
 /// Couple: one map per partner, keyed by partner id, with the name they call themselves.
-const MEMBERS: &str = "members";
+pub(crate) const MEMBERS: &str = "members";
 
 #[cfg(test)]
 pub(crate) const MAPS: &[&str] = &[PROFILE, MEMBERS];

@@ -193,7 +193,7 @@ fn start(vault: Option<Vault>, dir: Option<std::path::PathBuf>, opts: NetOptions
         return launch(lock::Start::Locked, dir, opts, shared);
     };
     let dir = dir.unwrap_or_else(|| lock::data_dir_of(&vault));
-    let view = Arc::new(vault.view());
+    let view = Arc::new(vault.refresh_view());
     // The first snapshot already holds what is stored: a screen that reads it before the
     // worker's first publish (Settings fills its boxes once) must not see defaults it could
     // then save back over the real settings.
