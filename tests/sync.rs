@@ -928,3 +928,76 @@ fn a_restore_on_one_device_shows_on_the_other_and_both_converge() {
         sessions.len()
     );
 }
+
+/// The stock app as a partner who wants to game a check-in: Alex answers with a placeholder,
+/// reads Sam's answers once both are shown, and tries to answer again. The binary refuses in
+/// one line that points to a note; the note reaches Sam's device marked as added afterwards,
+/// beside Alex's first answer.
+#[test]
+fn a_shown_check_in_answer_is_final_and_a_later_thought_is_a_note() {
+    let a = Device::new("Sam", "Alex");
+    let b = Device::new("Alex", "Sam");
+    pair(&a, &b, false);
+    let answer = |d: &Device, mood: &str, low: &str| {
+        d.run(&[
+            "checkin",
+            "add",
+            "--mood",
+            mood,
+            "--connection",
+            "3",
+            "--safety",
+            "3",
+            "--low",
+            low,
+        ])
+    };
+    assert!(answer(&b, "3", "placeholder").status.success());
+    sync_all(&[&a, &b]);
+    assert!(answer(&a, "2", "sam-real-low").status.success());
+    sync_all(&[&a, &b]);
+    sync_all(&[&a, &b]);
+    let list = b.ok(&["checkin", "list"]);
+    assert!(
+        list.contains("sam-real-low"),
+        "Alex reads Sam's answers: {list}"
+    );
+
+    let again = answer(&b, "5", "the considered answer");
+    assert!(
+        !again.status.success(),
+        "a second answer after both were shown"
+    );
+    let err = String::from_utf8(again.stderr).unwrap();
+    assert_eq!(err.trim_end().lines().count(), 1, "one clear line: {err}");
+    assert!(
+        err.contains("can no longer be changed") && err.contains("kintsugi checkin note"),
+        "{err}"
+    );
+    b.ok(&["checkin", "note", "I want to say more about the low"]);
+    sync_all(&[&a, &b]);
+    let list = a.ok(&["checkin", "list"]);
+    assert!(
+        list.contains("Added by Alex after seeing Sam's answers: I want to say more about the low"),
+        "{list}"
+    );
+    assert!(list.contains("placeholder"), "{list}");
+    assert!(!list.contains("the considered answer"), "{list}");
+
+    // A day that has not come cannot be answered (or pre-sealed).
+    let ahead = b.run(&[
+        "checkin",
+        "add",
+        "--mood",
+        "3",
+        "--connection",
+        "3",
+        "--safety",
+        "3",
+        "--date",
+        "2099-01-01",
+    ]);
+    assert!(!ahead.status.success());
+    let err = String::from_utf8(ahead.stderr).unwrap();
+    assert!(err.contains("has not come yet"), "{err}");
+}

@@ -679,3 +679,140 @@ fn hostile_seals_and_commitment_fields_reveal_nothing() {
     assert!(!history.contains("victim-sealed-answer"));
     assert!(view.daily_pair("2026-12-01").0.unwrap().sealed);
 }
+
+/// Noon UTC on 3 December 2026 (ms), the day the check-in attacks are about.
+const DEC_3: i64 = 1_796_299_200_000;
+const SEALED_LOW: &str = "victim-sealed-low";
+
+/// Every string the document's history ever held, decoded op by op.
+fn history(doc: &mut AutoCommit) -> String {
+    let mut out = String::new();
+    for c in doc.get_changes(&[]) {
+        for op in c.decode().operations {
+            if let Some(kintsugi_core::automerge::ScalarValue::Str(s)) = op.primitive_value() {
+                out.push_str(&s);
+            }
+            out.push('\0');
+        }
+    }
+    out
+}
+
+fn daily(mood: u8, low: &str) -> Command {
+    Command::SaveDailyCheckIn {
+        date: "2026-12-03".into(),
+        answers: kintsugi_core::DailyAnswers {
+            mood,
+            connection: 3,
+            safety: 3,
+            high: String::new(),
+            low: low.into(),
+            need: String::new(),
+        },
+    }
+}
+
+/// A raw seal as a modified client writes it: `daily/2026-12-03/<by>` (or another date).
+fn raw_seal(c: &mut AutoCommit, date: &str, by: &str, digest: Option<&str>) {
+    let seals = top(c, "checkin_seals");
+    let s = c
+        .put_object(&seals, format!("daily/{date}/{by}"), ObjType::Map)
+        .unwrap();
+    for (k, v) in [("kind", "daily"), ("period", date), ("by", by)] {
+        c.put(&s, k, v).unwrap();
+    }
+    c.put(&s, "v", 1).unwrap();
+    c.put(&s, "at", DEC_3).unwrap();
+    if let Some(d) = digest {
+        c.put(&s, "digest", d).unwrap();
+    }
+    c.commit();
+}
+
+/// The partner's device, set up as the partner, syncs with a victim who answered a check-in
+/// (sealed), then tries to make the victim's device reveal it without answering: seals under a
+/// non-member id, for a later day, and without a digest, each through the real session; then
+/// answers honestly and rewrites its answer after reading the victim's. The victim's answer
+/// never reaches the attacker's document before it answered, and the rewrite never shows.
+#[test]
+fn a_partner_device_cannot_unseal_a_check_in_or_replace_its_answer() {
+    let mut v = victim();
+    v.vault.apply(daily(2, SEALED_LOW), DEC_3).unwrap();
+    v.vault.save(DEC_3).unwrap();
+    v.private_heads = v.vault.model_mut().doc_mut(DocKind::Private).get_heads();
+    let mut a = attacker();
+    a.apply(
+        Command::SetUp {
+            my_name: "Alex".into(),
+            partner_name: "Sam".into(),
+        },
+        DEC_3,
+    )
+    .unwrap();
+    a.commit(DEC_3);
+    assert!(sync(&mut v, &mut a).is_empty());
+    let reveal = |v: &mut Victim, a: &mut Model| {
+        v.vault.model_mut().reveal_checkins(DEC_3 + 1).unwrap();
+        v.vault.save(DEC_3 + 1).unwrap();
+        assert!(sync(v, a).is_empty());
+    };
+    let digest = "ab".repeat(32);
+    for (what, date, by, d) in [
+        (
+            "a non-member seal",
+            "2026-12-03",
+            "mallory",
+            Some(digest.as_str()),
+        ),
+        (
+            "a future seal",
+            "2026-12-09",
+            "attacker",
+            Some(digest.as_str()),
+        ),
+        ("a seal without an answer", "2026-12-03", "attacker", None),
+    ] {
+        raw_seal(a.doc_mut(DocKind::Couple), date, by, d);
+        assert!(sync(&mut v, &mut a).is_empty());
+        reveal(&mut v, &mut a);
+        assert!(
+            !history(a.doc_mut(DocKind::Couple)).contains(SEALED_LOW),
+            "{what} revealed the victim's answer"
+        );
+        assert_survives(&mut v);
+    }
+
+    // Honest answers both ways, then the attacker rewrites its own after reading the victim's.
+    a.apply(daily(4, "attacker-first"), DEC_3 + 2).unwrap();
+    a.commit(DEC_3 + 2);
+    assert!(sync(&mut v, &mut a).is_empty());
+    reveal(&mut v, &mut a);
+    assert!(history(a.doc_mut(DocKind::Couple)).contains(SEALED_LOW));
+    a.reveal_checkins(DEC_3 + 3).unwrap();
+    a.commit(DEC_3 + 3);
+    assert!(sync(&mut v, &mut a).is_empty());
+    let shown = |v: &Victim| {
+        v.vault
+            .view()
+            .daily_pair("2026-12-03")
+            .1
+            .map(|c| c.low.clone())
+    };
+    assert_eq!(shown(&v).as_deref(), Some("attacker-first"));
+    let c = a.doc_mut(DocKind::Couple);
+    let copies = top(c, "daily_checkins");
+    let copy = c.get(&copies, "2026-12-03/attacker").unwrap().unwrap().1;
+    c.put(&copy, "low", "attacker-rewritten").unwrap();
+    c.commit();
+    assert!(sync(&mut v, &mut a).is_empty());
+    assert_ne!(shown(&v).as_deref(), Some("attacker-rewritten"));
+    assert!(
+        v.vault
+            .view()
+            .errors
+            .iter()
+            .any(|e| e.place.contains("2026-12-03/attacker")),
+        "the rewrite is named"
+    );
+    assert_survives(&mut v);
+}
