@@ -141,13 +141,59 @@ fn seed(vault: &mut Vault) -> Result<(), Box<dyn std::error::Error>> {
         },
         now,
     )?;
-    let mut theirs = alex.model_mut().doc_mut(DocKind::Couple).fork();
-    vault
-        .model_mut()
-        .doc_mut(DocKind::Couple)
-        .merge(&mut theirs)?;
-    vault.mark_changed();
+    // Today Alex answered first; Sam answers once Alex's seal is here, so both are shown and
+    // final, and Alex adds a later thought after reading Sam's.
+    alex.apply(
+        Command::SaveDailyCheckIn {
+            date: day(0),
+            answers: DailyAnswers {
+                mood: 3,
+                connection: 4,
+                safety: 3,
+                high: "Breakfast without phones.".into(),
+                low: "A call I didn't expect.".into(),
+                need: "Tell me who it was, tonight.".into(),
+            },
+        },
+        now,
+    )?;
+    alex.save(now)?;
+    let exchange = |from: &mut Vault, to: &mut Vault| -> Result<(), Box<dyn std::error::Error>> {
+        let mut theirs = from.model_mut().doc_mut(DocKind::Couple).fork();
+        to.model_mut().doc_mut(DocKind::Couple).merge(&mut theirs)?;
+        to.model_mut().reveal_checkins(now)?;
+        to.mark_changed();
+        to.save(now)?;
+        Ok(())
+    };
+    exchange(&mut alex, vault)?;
+    vault.apply(
+        Command::SaveDailyCheckIn {
+            date: day(0),
+            answers: DailyAnswers {
+                mood: 4,
+                connection: 4,
+                safety: 4,
+                high: "You told me about the call before I asked.".into(),
+                low: String::new(),
+                need: "Dinner together.".into(),
+            },
+        },
+        now,
+    )?;
     vault.save(now)?;
+    exchange(vault, &mut alex)?;
+    alex.apply(
+        Command::AddCheckInNote {
+            id: ItemId::random(),
+            weekly: false,
+            period: day(0),
+            text: "Reading yours, I realise I was more anxious than I said.".into(),
+        },
+        now,
+    )?;
+    alex.save(now)?;
+    exchange(&mut alex, vault)?;
     Ok(())
 }
 

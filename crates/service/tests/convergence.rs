@@ -131,10 +131,16 @@ pub enum Op {
         dev: u8,
         pick: u8,
     },
+    /// Days 0..3 are in the past; day 3 has not come (it must be refused).
     CheckIn {
         dev: u8,
         day: u8,
         mood: u8,
+    },
+    /// A later thought on one of the past days: taken only once both partners answered it.
+    CheckInNote {
+        dev: u8,
+        day: u8,
     },
     Misc {
         dev: u8,
@@ -189,7 +195,8 @@ pub fn op() -> impl Strategy<Value = Op> {
         1 => (d.clone(), any::<u8>()).prop_map(|(dev, pick)| Op::Share { dev, pick }),
         1 => (d.clone(), any::<u8>()).prop_map(|(dev, pick)| Op::Unshare { dev, pick }),
         1 => (d.clone(), any::<u8>()).prop_map(|(dev, pick)| Op::DeleteEntry { dev, pick }),
-        2 => (d.clone(), 0u8..3, 1u8..6).prop_map(|(dev, day, mood)| Op::CheckIn { dev, day, mood }),
+        2 => (d.clone(), 0u8..4, 1u8..6).prop_map(|(dev, day, mood)| Op::CheckIn { dev, day, mood }),
+        1 => (d.clone(), 0u8..3).prop_map(|(dev, day)| Op::CheckInNote { dev, day }),
         3 => (d.clone(), any::<u8>(), any::<u16>())
             .prop_map(|(dev, what, pick)| Op::Misc { dev, what, pick }),
         2 => (d.clone(), 0u8..4, any::<u16>())
@@ -247,6 +254,10 @@ struct Tracker {
     restore_touched: BTreeSet<String>,
     /// Every acked check-in answer per (date, partner).
     checkins: BTreeMap<(String, usize), Vec<u8>>,
+    /// Check-ins taken for a day that had not come (each one breaks the rule).
+    future_checkins: usize,
+    /// Every note taken: (text, date). Notes are shared: every device must end with each.
+    checkin_notes: Vec<(String, String)>,
     /// A unique answer of every check-in: (text, device, date or week, weekly).
     sealed_highs: Vec<(String, usize, String, bool)>,
     /// Commands applied on a device since its last save (indices into the lists above).
@@ -600,6 +611,40 @@ impl World {
                     } else if delete {
                         self.t.deleted_entries.insert(id.0);
                     }
+                }
+            }
+            Op::CheckIn { dev, day: 3, mood } => {
+                // A week after the device's clock: refused, in the data as in the window.
+                let date = chrono::DateTime::from_timestamp_millis(self.now + 7 * 86_400_000)
+                    .expect("a time")
+                    .format("%Y-%m-%d")
+                    .to_string();
+                let cmd = Command::SaveDailyCheckIn {
+                    date,
+                    answers: DailyAnswers {
+                        mood,
+                        connection: 3,
+                        safety: 4,
+                        high: format!("future #{i}#"),
+                        low: String::new(),
+                        need: String::new(),
+                    },
+                };
+                if self.apply(dev as usize, cmd, None) {
+                    self.t.future_checkins += 1;
+                }
+            }
+            Op::CheckInNote { dev, day } => {
+                let date = format!("2026-11-2{}", day + 1);
+                let text = format!("later note {} #{i}#", NAMES[dev as usize]);
+                let cmd = Command::AddCheckInNote {
+                    id: ItemId::random(),
+                    weekly: false,
+                    period: date.clone(),
+                    text: text.clone(),
+                };
+                if self.apply(dev as usize, cmd, None) {
+                    self.t.checkin_notes.push((text, date));
                 }
             }
             Op::CheckIn { dev, day, mood } => {
@@ -1050,6 +1095,7 @@ impl World {
             self.private_frames_to_partner += 1;
         }
         self.received[receiver].push(frame_text(&bytes, &frame));
+        let now = self.now;
         let session = if to_b { &mut c.sb } else { &mut c.sa };
         let vault = self.vaults[receiver].as_mut().unwrap();
         let result = session.receive(frame, &mut Access(vault));
@@ -1060,8 +1106,8 @@ impl World {
                         SessionEvent::DocChanged(_) => {
                             // As the worker does after a merge: the partner's seal may have
                             // arrived, and my sealed answers for that day go out.
-                            if vault.model_mut().reveal_checkins(1).unwrap() {
-                                vault.model_mut().commit(1);
+                            if vault.model_mut().reveal_checkins(now).unwrap() {
+                                vault.model_mut().commit(now);
                             }
                             vault.mark_changed()
                         }
@@ -1272,6 +1318,22 @@ impl World {
         // Check-ins: mine on my devices; the partner's only once both answered that day (as
         // the partner's own devices hold it at the end), otherwise only "answered".
         let own_dev = |partner: usize| if partner == 0 { A1 } else { B1 };
+        if self.t.future_checkins > 0 {
+            eprintln!(
+                "{} check-ins taken for a day that had not come",
+                self.t.future_checkins
+            );
+            out.divergences += self.t.future_checkins;
+        }
+        for (text, date) in &self.t.checkin_notes {
+            out.acked_edits += 1;
+            for (dev, v) in views.iter().enumerate() {
+                if !v.notes_for(date, false).iter().any(|n| &n.text == text) {
+                    eprintln!("note {text:?} on {date} missing on {}", NAMES[dev]);
+                    out.lost_edits += 1;
+                }
+            }
+        }
         for ((date, partner), moods) in &self.t.checkins {
             out.acked_edits += 1;
             let me = views[own_dev(*partner)].me.clone();
@@ -1287,8 +1349,8 @@ impl World {
                     Some(c) if (mine || other_answered) && moods.contains(&c.mood) => {
                         if c.sealed == other_answered {
                             eprintln!(
-                                "check-in {date} of partner {partner} on {}: sealed={} although the other answered={other_answered}",
-                                NAMES[dev], c.sealed
+                                "check-in {date} of partner {partner} on {}: sealed={} although the other answered={other_answered} ({:?})",
+                                NAMES[dev], c.sealed, v.errors
                             );
                             out.divergences += 1;
                         }

@@ -440,10 +440,15 @@ fn weekly_fields(c: &WeeklyCheckIn) -> Vec<(&'static str, ScalarValue)> {
 /// answered, and turns a revealed weekly "for therapy" answer into a therapy topic. Writes only
 /// what is missing or out of date, so calling it after every merge costs no change when nothing
 /// is due. Returns whether anything was written.
-/// Whether changes in `d` can have made a reveal due: only seals, answers and my sealed sheets
-/// matter (after years, a reveal pass costs tens of milliseconds; most merges touch none).
+/// Whether changes in `d` can have made a reveal due: only seals, answers, my sealed sheets and
+/// the members (a seal counts only once its partner is a member, which may arrive later from
+/// the partner's other device) matter (after years, a reveal pass costs tens of milliseconds;
+/// most merges touch none).
 pub(crate) fn reveal_may_be_due(d: &crate::refresh::Dirty) -> bool {
-    d.touches(DocKind::Couple, &[DAILY, WEEKLY, SEALS]) || d.touches(DocKind::Private, &[SEALED])
+    d.touches(
+        DocKind::Couple,
+        &[DAILY, WEEKLY, SEALS, crate::features::profile::MEMBERS],
+    ) || d.touches(DocKind::Private, &[SEALED])
 }
 
 pub(crate) fn reveal(d: &mut WriteDocs<'_>, now: Timestamp) -> Result<bool, CoreError> {
@@ -597,13 +602,27 @@ fn read_seal_rec(s: &Rd<'_>, kind: Kind, period: &str, by: &str) -> Result<SealR
             "has a digest that is not one; it reveals nothing",
         )
     };
+    // Every digest any of the partner's devices wrote: two of their devices answering the same
+    // day apart each make a seal object (automerge keeps both as a conflict), and the answers
+    // revealed are those of one of them.
+    let seals = Rd::root_map(s.doc, SEALS)?;
+    let key = format!("{}/{period}/{by}", kind.name());
+    let objects = s
+        .doc
+        .get_all(&seals.obj, key.as_str())
+        .map_err(|_| not_one())?;
     let mut digests = Vec::new();
-    for (value, op) in s.doc.get_all(&s.obj, "digest").map_err(|_| not_one())? {
-        match value.as_str() {
-            Some(d) if d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit()) => {
-                digests.push((d.to_owned(), op));
+    for (object, obj) in objects {
+        if !matches!(object, Value::Object(ObjType::Map)) {
+            continue;
+        }
+        for (value, op) in s.doc.get_all(&obj, "digest").map_err(|_| not_one())? {
+            match value.as_str() {
+                Some(d) if d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                    digests.push((d.to_owned(), op));
+                }
+                _ => return Err(not_one()),
             }
-            _ => return Err(not_one()),
         }
     }
     Ok(SealRec {
