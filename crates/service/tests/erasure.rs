@@ -392,3 +392,98 @@ fn an_own_device_offering_old_history_cannot_bring_erased_text_back() {
         Vec::<String>::new()
     );
 }
+
+const CRASH_DIR_ENV: &str = "KINTSUGI_ERASE_VAULT_CRASH_DIR";
+
+/// Child side: writes a kept and a doomed entry, deletes the doomed one, saves (erasing), and
+/// reports `saved N`, until killed.
+#[test]
+#[ignore = "child process of the kill -9 test; does nothing when run on its own"]
+fn erase_vault_crash_child() {
+    use std::io::Write;
+    let Some(dir) = std::env::var_os(CRASH_DIR_ENV) else {
+        return;
+    };
+    let mut v = Vault::open(Path::new(&dir)).unwrap();
+    let mut out = std::io::stdout().lock();
+    for n in 1..=10_000 {
+        let (_, add) = entry(&format!("KEEP-{n:04}-K"));
+        v.apply(add, n).unwrap();
+        let (gone, add) = entry(&format!("GONE-{n:04}-G"));
+        v.apply(add, n).unwrap();
+        v.save(n).unwrap();
+        v.apply(Command::DeleteJournalEntry { id: gone }, n)
+            .unwrap();
+        v.save(n).unwrap();
+        writeln!(out, "saved {n}").unwrap();
+        out.flush().unwrap();
+    }
+}
+
+#[test]
+fn a_kill_while_erasing_keeps_every_saved_entry_and_erases_at_the_next_open() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command as Process, Stdio};
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    eprintln!("erase vault crash seed {seed}");
+    for trial in 0..6 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Process::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "erase_vault_crash_child",
+                "--ignored",
+                "--nocapture",
+            ])
+            .env(CRASH_DIR_ENV, dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let wait_for = 1 + seed % 4;
+        let mut last = 0u64;
+        while last < wait_for {
+            let line = lines.next().expect("the child reports").unwrap();
+            if let Some(n) = line.strip_prefix("saved ") {
+                last = n.parse().unwrap();
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_micros(seed % 40_000));
+        child.kill().unwrap();
+        for line in lines.map_while(Result::ok) {
+            if let Some(n) = line.strip_prefix("saved ") {
+                last = n.parse().unwrap();
+            }
+        }
+        child.wait().unwrap();
+
+        // It opens (the old store or the new one), with every reported entry; the open and
+        // its first save finish an erasure the kill cut short.
+        let mut v = Vault::open(dir.path())
+            .unwrap_or_else(|e| panic!("trial {trial} after {last} saves: {e}"));
+        let texts = journal_texts(&v);
+        for n in 1..=last {
+            let kept = format!("KEEP-{n:04}-K");
+            assert!(texts.contains(&kept), "trial {trial}: {kept} lost");
+        }
+        v.save(1).unwrap();
+        drop(v);
+        for n in 1..=last {
+            let gone = format!("GONE-{n:04}-G");
+            assert_eq!(
+                traces(dir.path(), &gone),
+                Vec::<String>::new(),
+                "trial {trial}: {gone} after {last} saves"
+            );
+        }
+    }
+}
