@@ -347,11 +347,14 @@ fn drafts(ui: &mut Ui, st: &mut ApologyState, f: &Frame<'_>, partner: &str) {
             if st.confirm_delete.as_ref() == Some(&d.id) {
                 ui.label(if shared.is_some() {
                     format!(
-                        "Delete this draft? It cannot be brought back. The copy {partner} \
-                         has stays shared."
+                        "Delete this draft? It is erased from this device and, when they next \
+                         connect, from your other devices; it cannot be brought back. The copy \
+                         {partner} has stays shared: deleting the draft cannot remove it."
                     )
                 } else {
-                    "Delete this draft? It cannot be brought back.".to_owned()
+                    "Delete this draft? It is erased from this device and, when they next \
+                     connect, from your other devices; it cannot be brought back."
+                        .to_owned()
                 });
                 ui.horizontal_wrapped(|ui| {
                     if ui

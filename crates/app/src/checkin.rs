@@ -274,7 +274,8 @@ fn later_notes(
     }
     ui.add_space(6.0);
     ui.weak(format!(
-        "You have both answered, so the answers stay as they were shown. A later thought is          added below them, and {} sees that it came afterwards.",
+        "You have both answered, so the answers stay as they were shown. A later thought is \
+         added below them, and {} sees that it came afterwards.",
         f.partner()
     ));
     if form.sending {

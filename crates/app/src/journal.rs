@@ -642,11 +642,16 @@ fn dialogs(ctx: &egui::Context, st: &mut JournalState, f: &Frame<'_>) {
                 ui.set_width(width);
                 ui.heading("Delete this entry?");
                 ui.add_space(6.0);
-                ui.label("It is removed from your devices and cannot be brought back.");
+                ui.label(
+                    "Its text is erased from this device's stored data (history included) \
+                     and, when they next connect, from your other devices. It cannot be \
+                     brought back.",
+                );
                 if shared {
                     ui.label(format!(
-                        "It is also removed from what {partner} sees. A copy {partner}'s device \
-                     already received may stay there."
+                        "It is also removed from what {partner} sees when {partner}'s device \
+                         next connects. A copy {partner}'s device already received stays in \
+                         its history: deleting here cannot erase it there."
                     ));
                 }
                 ui.add_space(10.0);

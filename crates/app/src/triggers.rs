@@ -174,7 +174,11 @@ fn self_care(ui: &mut Ui, st: &mut TriggerState, f: &Frame<'_>, title: &str) {
     let list = &f.view.self_care;
     card(ui, |ui| {
         ui.label(RichText::new(title).size(18.0).strong());
-        ui.weak("Your own list. Only you see it; it stays on your devices.");
+        ui.weak(
+            "Your own list. Only you see it; it stays on your devices. Removing an item erases \
+             it from this device's stored data at once, and from your other devices when they \
+             next connect.",
+        );
         ui.add_space(4.0);
         for item in list {
             ui.horizontal_wrapped(|ui| {

@@ -6,6 +6,7 @@
 //! program changes them.
 
 mod command;
+mod erase;
 mod export;
 mod features;
 mod history;

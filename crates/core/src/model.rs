@@ -63,10 +63,13 @@ pub struct Model {
     saved: [Vec<automerge::ChangeHash>; 2],
     /// The latest time this device gave the model; the view's date checks go by it.
     now: Option<Timestamp>,
+    /// The private document was rebuilt or replaced by a newer lineage (`erase.rs`): its store
+    /// must be replaced whole, in a fresh file, not appended to.
+    private_rewritten: bool,
 }
 
 /// The automerge author of a partner's changes: the partner id's bytes.
-fn author_of(me: &PartnerId) -> automerge::Author<'static> {
+pub(crate) fn author_of(me: &PartnerId) -> automerge::Author<'static> {
     automerge::Author::from(me.0.as_bytes().to_vec())
 }
 
@@ -113,6 +116,7 @@ impl Model {
             items: ItemCache::default(),
             saved,
             now: None,
+            private_rewritten: false,
         })
     }
 
@@ -204,6 +208,26 @@ impl Model {
     /// The store now holds `kind` up to `heads` (a chunk appended, or a whole snapshot).
     pub fn mark_saved(&mut self, kind: DocKind, heads: Vec<automerge::ChangeHash>) {
         self.saved[kind as usize] = heads;
+    }
+
+    /// Whether the private document was rebuilt (or replaced by a newer lineage) since the
+    /// store last held it: the store must then replace it whole, leaving no old bytes behind.
+    pub fn private_rewritten(&self) -> bool {
+        self.private_rewritten
+    }
+
+    /// The store now holds the rebuilt private document whole, up to `heads`.
+    pub fn mark_private_replaced(&mut self, heads: Vec<automerge::ChangeHash>) {
+        self.private_rewritten = false;
+        self.saved[DocKind::Private as usize] = heads;
+    }
+
+    /// Puts a rebuilt private document in place of the old one. Nothing of it is stored yet.
+    pub(crate) fn replace_private(&mut self, doc: AutoCommit) {
+        self.private = doc;
+        self.saved[DocKind::Private as usize] = Vec::new();
+        self.private_rewritten = true;
+        self.items.clear();
     }
 
     pub fn has_pending(&self) -> bool {
@@ -475,6 +499,14 @@ fn load_checked(
     if !ours {
         return Err(CoreError::WrongKind { expected: name });
     }
+    Ok(doc)
+}
+
+/// Loads a private document received whole (a newer lineage from an own device), checked
+/// like a stored one, with migrations this build knows added.
+pub(crate) fn load_private(bytes: &[u8]) -> Result<AutoCommit, CoreError> {
+    let mut doc = load_checked(bytes, private_genesis(), "private")?;
+    crate::migrate::upgrade(&mut doc, DocKind::Private, crate::migrate::MIGRATIONS)?;
     Ok(doc)
 }
 

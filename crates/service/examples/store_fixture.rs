@@ -4,7 +4,8 @@
 // (store-v1: schema 1, release 217752e; store-v2: schema 2, sealed check-ins and reminders;
 // store-v3: schema 3, breaks and the shared reassurance plan; store-v4-encrypted: layout 2, the
 // same data sealed under a passphrase, made with `-- tests/fixtures/store-v4-encrypted PASSPHRASE`,
-// which writes the passphrase beside it in `passphrase.txt`)
+// which writes the passphrase beside it in `passphrase.txt`; store-v5: schema 4, seals with
+// digests, final answers with a later note)
 //
 // Every release that changes the documents' format commits the output of this example (run by
 // *that* release) as a new `tests/fixtures/store-vN`; `crates/service/tests/fixtures.rs` makes
@@ -374,6 +375,13 @@ fn main() {
             Command::AcknowledgeDisclosure {
                 id: id("d-1"),
                 response: "Thank you for telling me.".into(),
+            },
+            // Schema 4: both answers of the 29th are shown (final); a later thought is a note.
+            Command::AddCheckInNote {
+                id: id("note-29"),
+                weekly: false,
+                period: "2026-11-29".into(),
+                text: "Reading yours, the late message hurt more than I said.".into(),
             },
         ],
     );

@@ -9,6 +9,10 @@ use kintsugi_core::{Command, CoreError, DocKind, Model, PartnerId, Timestamp, Vi
 use kintsugi_store::{DocKey, KdfParams, SecretString, Store, StoreError};
 
 const SETTING_PARTNER: &str = "partner_id";
+/// Set (durably, with the deletion) while deleted private items still sit in the stored
+/// history; cleared once the rebuilt document replaced it. A kill in between redoes the erasure
+/// at the next open.
+const SETTING_ERASE_DUE: &str = "private_erase_due";
 
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
@@ -72,6 +76,8 @@ pub struct Vault {
     dirty: bool,
     /// The stored documents may have changed since the view cache was written.
     cache_stale: bool,
+    /// A private item was deleted: the next save erases it from the stored history.
+    erase_due: bool,
 }
 
 fn key(kind: DocKind) -> DocKey {
@@ -164,13 +170,15 @@ impl Vault {
                 }
             },
         )?;
+        let erase_due = matches!(store.get_setting(SETTING_ERASE_DUE), Ok(Some(_)));
         Ok(Vault {
             store,
             compactor: None,
             model,
             unsaved_whole: Vec::new(),
-            dirty: false,
+            dirty: erase_due,
             cache_stale: true,
+            erase_due,
         })
     }
 
@@ -312,8 +320,75 @@ impl Vault {
     }
 
     pub fn apply(&mut self, cmd: Command, now: Timestamp) -> Result<(), CoreError> {
+        let erases = matches!(
+            cmd,
+            Command::DeleteJournalEntry { .. }
+                | Command::RemoveSelfCare { .. }
+                | Command::DeleteApologyDraft { .. }
+        );
         self.model.apply(cmd, now)?;
         self.dirty = true;
+        self.erase_due |= erases;
+        Ok(())
+    }
+
+    /// True while a deleted private item's text may still be in the stored history (until the
+    /// next save has erased it).
+    pub fn erase_pending(&self) -> bool {
+        self.erase_due
+    }
+
+    /// Takes an own device's newer private lineage (`Model::adopt_private`) and stores it the
+    /// way an erasure does: the old document leaves the file. Returns whether it was newer.
+    pub fn adopt_private(
+        &mut self,
+        theirs: &[u8],
+        agreed: &[kintsugi_core::automerge::ChangeHash],
+        now: Timestamp,
+    ) -> Result<bool, VaultError> {
+        let adopted = self
+            .model
+            .adopt_private(theirs, agreed, now)
+            .map_err(|source| VaultError::Document {
+                doc: "private",
+                path: self.store.path().display().to_string(),
+                source: Box::new(source),
+            })?;
+        if adopted {
+            self.dirty = true;
+            self.save(now)?;
+        }
+        Ok(adopted)
+    }
+
+    /// Rebuilds the private document without history and replaces it in a fresh file.
+    fn erase_now(&mut self, now: Timestamp) -> Result<(), VaultError> {
+        if self.erase_due {
+            self.model
+                .erase_private_history(now)
+                .map_err(|source| VaultError::Document {
+                    doc: "private",
+                    path: self.store.path().display().to_string(),
+                    source: Box::new(source),
+                })?;
+            self.erase_due = false;
+        }
+        if self.model.private_rewritten() {
+            // The fresh file is built from the store as it is: no compaction may be halfway.
+            self.settle();
+            let doc = self.model.doc_mut(DocKind::Private);
+            let heads = doc.get_heads();
+            let snapshot = doc.save();
+            self.store
+                .replace_document_erasing(key(DocKind::Private), &snapshot)?;
+            self.model.mark_private_replaced(heads);
+            self.unsaved_whole.retain(|k| *k != DocKind::Private);
+            self.cache_stale = true;
+        }
+        if let Err(e) = self.store.delete_setting(SETTING_ERASE_DUE) {
+            // The next open erases again: more work, nothing lost.
+            tracing::warn!("could not clear the erase mark: {e}");
+        }
         Ok(())
     }
 
@@ -327,7 +402,15 @@ impl Vault {
     pub fn save(&mut self, now: Timestamp) -> Result<bool, VaultError> {
         self.model.commit(now);
         let mut wrote = false;
+        let erasing = self.erase_due || self.model.private_rewritten();
+        if self.erase_due {
+            // The deletion is stored first, with the mark that its erasure is still due.
+            self.store.put_setting(SETTING_ERASE_DUE, &[1])?;
+        }
         for kind in DocKind::ALL {
+            if kind == DocKind::Private && self.model.private_rewritten() {
+                continue;
+            }
             if self.unsaved_whole.contains(&kind) {
                 // An earlier write failed after automerge's incremental cursor had moved past
                 // those changes: only a whole snapshot is sure to include them. It replaces
@@ -352,6 +435,10 @@ impl Vault {
             self.model.mark_saved(kind, heads);
             wrote = true;
         }
+        if erasing {
+            self.erase_now(now)?;
+            wrote = true;
+        }
         if wrote {
             // Either document may be due, also one passed over while the other compacted.
             for kind in DocKind::ALL {
@@ -368,7 +455,11 @@ impl Vault {
 
     /// True when edits exist that are not yet durable.
     pub fn has_unsaved(&self) -> bool {
-        self.dirty || self.model.has_pending() || !self.unsaved_whole.is_empty()
+        self.dirty
+            || self.model.has_pending()
+            || !self.unsaved_whole.is_empty()
+            || self.erase_due
+            || self.model.private_rewritten()
     }
 }
 
@@ -541,6 +632,24 @@ impl Vault {
             .into_iter()
             .filter_map(|k| Some((k, self.store.sync_state(peer, key(k)).ok()??)))
             .collect()
+    }
+
+    /// Heads of the private document this device knows it shared with an own device: the
+    /// common points of every stored private sync state.
+    pub fn private_agreed_heads(&self) -> Vec<kintsugi_core::automerge::ChangeHash> {
+        let mut heads = Vec::new();
+        for (_, bytes) in self
+            .store
+            .sync_states_of(key(DocKind::Private))
+            .unwrap_or_default()
+        {
+            if let Ok(state) = kintsugi_core::automerge::sync::State::decode(&bytes) {
+                heads.extend(state.shared_heads);
+            }
+        }
+        heads.sort();
+        heads.dedup();
+        heads
     }
 
     pub fn save_sync_state(&self, peer: &[u8; 32], kind: DocKind, state: &[u8]) {

@@ -26,7 +26,7 @@ use kintsugi_core::{
     ApologyFields, Command, DailyAnswers, DocKind, ItemId, LogStatus, RitualKind, TextTarget, View,
     WinKind, wording_at,
 };
-use kintsugi_service::Vault;
+use kintsugi_service::{Vault, VaultDocs};
 use kintsugi_sync::session::{DocAccess, DocName, Frame, Scope, Session, SessionEvent};
 use proptest::prelude::*;
 
@@ -72,9 +72,24 @@ fn name(kind: DocKind) -> DocName {
 
 struct Access<'a>(&'a mut Vault);
 
+/// The worker's own document access (`VaultDocs`): lineages included, so a device that
+/// erased a deleted entry is met by the other own device taking its rebuilt document.
 impl DocAccess for Access<'_> {
     fn doc(&mut self, name: DocName) -> Option<&mut AutoCommit> {
         Some(self.0.model_mut().doc_mut(kind(name)))
+    }
+
+    fn lineage(&mut self, name: DocName) -> Option<Vec<u8>> {
+        VaultDocs(self.0).lineage(name)
+    }
+
+    fn supersede(
+        &mut self,
+        name: DocName,
+        document: &[u8],
+        agreed: &[kintsugi_core::automerge::ChangeHash],
+    ) -> Result<(), String> {
+        VaultDocs(self.0).supersede(name, document, agreed)
     }
 }
 
@@ -1089,6 +1104,10 @@ impl World {
         if let Frame::Sync {
             doc: DocName::Private,
             ..
+        }
+        | Frame::Supersede {
+            doc: DocName::Private,
+            ..
         } = &frame
             && partner_of(receiver) != partner_of(sender)
         {
@@ -1600,6 +1619,12 @@ fn frame_text(bytes: &[u8], frame: &Frame) -> String {
                 out += &doc_dump(&mut d);
             }
         }
+    }
+    // A whole document of a newer lineage, for an own device.
+    if let Frame::Supersede { document, .. } = frame
+        && let Ok(mut d) = AutoCommit::load(document)
+    {
+        out += &doc_dump(&mut d);
     }
     out
 }

@@ -392,6 +392,90 @@ impl Store {
         renamed
     }
 
+    /// Replaces one document whole with `snapshot` and leaves no byte of what it held before
+    /// anywhere in the file: every table is copied into a new file built under a temporary name
+    /// (one transaction, fsynced), with `snapshot` as the document's only value, none of its
+    /// chunks, none of its sync states (they name heads the new document lacks), and no derived
+    /// data; the new file is then renamed over `kintsugi.redb`. For erasing deleted text from a
+    /// document's history. A kill before the rename leaves the old file (and a temporary one the
+    /// next open removes), after it the new one: never neither.
+    pub fn replace_document_erasing(&self, key: DocKey, snapshot: &[u8]) -> Result<(), StoreError> {
+        let state = self.key_state();
+        let sealer = self.sealer(&state)?;
+        let mut guard = self.db.write().unwrap_or_else(PoisonError::into_inner);
+        let Some(db) = guard.as_ref() else {
+            return Err(StoreError::StoppedAfterFailure {
+                path: self.path.clone(),
+            });
+        };
+        let temp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIXES[0])
+            .suffix(".redb")
+            .tempfile_in(&self.data_dir)
+            .map_err(|e| StoreError::io(&self.data_dir, e))?
+            .into_temp_path();
+        let copy = (|| -> Result<(), Fail> {
+            let fresh = Database::builder()
+                .create(&temp)
+                .map_err(redb::Error::from)?;
+            let read = db.begin_read()?;
+            let mut write = fresh.begin_write()?;
+            write.set_durability(Durability::Immediate)?;
+            macro_rules! copy_table {
+                ($def:expr, $keep:expr) => {{
+                    let mut dst = write.open_table($def)?;
+                    match read.open_table($def) {
+                        Ok(src) => {
+                            for entry in src.iter()? {
+                                let (k, v) = entry?;
+                                if $keep(&k.value()) {
+                                    dst.insert(k.value(), v.value())?;
+                                }
+                            }
+                        }
+                        Err(TableError::TableDoesNotExist(_)) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }};
+            }
+            copy_table!(META, |_: &&str| true);
+            copy_table!(CRYPT, |_: &&str| true);
+            copy_table!(SNAPSHOTS, |k: &&str| *k != key.name());
+            copy_table!(CHUNKS, |k: &(&str, u64)| k.0 != key.name());
+            copy_table!(SETTINGS, |_: &&str| true);
+            copy_table!(PEERS, |_: &&[u8; 32]| true);
+            copy_table!(SYNC_STATES, |k: &(&[u8; 32], &str)| k.1 != key.name());
+            let value = sealer.seal("snapshots", key.name().as_bytes(), snapshot)?;
+            write
+                .open_table(SNAPSHOTS)?
+                .insert(key.name(), value.as_ref())?;
+            write.commit()?;
+            drop(read);
+            fresh.close().map_err(redb::Error::from)?;
+            Ok(())
+        })();
+        copy.map_err(|e| match e {
+            Fail::Redb(e) => StoreError::redb(&self.path, e),
+            Fail::Store(e) => e,
+        })?;
+        if let Some(old) = guard.take() {
+            old.close().map_err(|e| StoreError::redb(&self.path, e))?;
+        }
+        let renamed = temp
+            .persist(&self.path)
+            .map_err(|e| StoreError::io(&self.path, e.error))
+            .and_then(|()| sync_dir(&self.data_dir).map_err(|e| StoreError::io(&self.data_dir, e)));
+        // Whether or not the rename happened, open what is there now.
+        match open_database(&self.data_dir, &self.path) {
+            Ok((db, _)) => *guard = Some(db),
+            Err(err) => {
+                self.reopen.store(true, Ordering::Release);
+                return Err(err);
+            }
+        }
+        renamed
+    }
+
     /// Changes the passphrase of an unlocked store: only the wrapped data key (with a new salt
     /// and `params`) is rewritten, in one small transaction; the values are untouched.
     pub fn change_passphrase(
@@ -756,6 +840,34 @@ impl Store {
             txn.open_table(SYNC_STATES)?
                 .insert((peer, key.name()), value.as_ref())?;
             Ok(())
+        })
+    }
+
+    /// Every sync state stored for `key`, with its peer.
+    #[expect(
+        clippy::type_complexity,
+        reason = "the pair is the agreed API, as for peers"
+    )]
+    pub fn sync_states_of(&self, key: DocKey) -> Result<Vec<([u8; 32], Vec<u8>)>, StoreError> {
+        self.read(|txn, sealer| {
+            let states = txn.open_table(SYNC_STATES)?;
+            let mut out = Vec::new();
+            for entry in states.iter()? {
+                let (k, v) = entry?;
+                let (peer, doc) = k.value();
+                if doc != key.name() {
+                    continue;
+                }
+                let peer = *peer;
+                let value = sealer.open(
+                    "sync_states",
+                    &sync_key(&peer, doc),
+                    || format!("{}/{doc}", hex(&peer)),
+                    v.value(),
+                )?;
+                out.push((peer, value));
+            }
+            Ok(out)
         })
     }
 

@@ -195,6 +195,24 @@ fn changes_instead(
 pub trait DocAccess {
     /// The document, or `None` if this device does not hold it (it is then not synced).
     fn doc(&mut self, name: DocName) -> Option<&mut AutoCommit>;
+    /// The document's lineage token, for a document that can be rebuilt without its history
+    /// (the private journal): own devices then sync it only while both hold the same lineage,
+    /// and one on an older lineage takes the newer document whole ([`DocAccess::supersede`]).
+    /// `None` (the default): the document has no lineage and always syncs.
+    fn lineage(&mut self, _name: DocName) -> Option<Vec<u8>> {
+        None
+    }
+    /// Takes `document`, of a newer lineage, in place of ours, keeping what this device changed
+    /// since `agreed` (heads both devices held at their last sync). Called only for a document
+    /// with a lineage, from an own device whose token is greater than ours. Error: kept as it was.
+    fn supersede(
+        &mut self,
+        _name: DocName,
+        _document: &[u8],
+        _agreed: &[automerge::ChangeHash],
+    ) -> Result<(), String> {
+        Err("this device cannot take another lineage of the document".into())
+    }
 }
 
 /// Something the caller should know after feeding a frame.
@@ -283,6 +301,12 @@ pub struct Session {
     synced: BTreeMap<DocName, bool>,
     in_sync: bool,
     started: bool,
+    /// Per document with a lineage: the token we last announced to the peer.
+    announced: BTreeMap<DocName, Vec<u8>>,
+    /// Per document: the token the peer last announced.
+    peer_lineage: BTreeMap<DocName, Vec<u8>>,
+    /// (our token, theirs) we already sent our whole document for.
+    superseded: BTreeSet<(DocName, Vec<u8>, Vec<u8>)>,
 }
 
 impl Session {
@@ -325,6 +349,9 @@ impl Session {
             synced: BTreeMap::new(),
             in_sync: false,
             started: false,
+            announced: BTreeMap::new(),
+            peer_lineage: BTreeMap::new(),
+            superseded: BTreeSet::new(),
         }
     }
 
@@ -382,7 +409,97 @@ impl Session {
         match frame {
             Frame::Hello(hello) => self.receive_hello(hello, docs),
             Frame::Sync { doc, message } => self.receive_sync(doc, message, docs),
+            Frame::Lineage { doc, token } => self.receive_lineage(doc, token, docs),
+            Frame::Supersede { doc, document } => self.receive_supersede(doc, document, docs),
         }
+    }
+
+    /// Whether sync messages for `doc` may pass now: a document without a lineage always; one
+    /// with a lineage only to an own device, once both sides announced the same token.
+    fn lineage_agrees(&mut self, doc: DocName, docs: &mut dyn DocAccess) -> bool {
+        let Some(ours) = docs.lineage(doc) else {
+            return true;
+        };
+        self.scope == Scope::OwnDevice
+            && self.announced.get(&doc) == Some(&ours)
+            && self.peer_lineage.get(&doc) == Some(&ours)
+    }
+
+    fn receive_lineage(
+        &mut self,
+        doc: DocName,
+        token: Vec<u8>,
+        docs: &mut dyn DocAccess,
+    ) -> Result<Vec<SessionEvent>, SessionError> {
+        let Some(peer) = &self.peer else {
+            return Err(SessionError::SyncBeforeHello);
+        };
+        if !self.active.contains(&doc) || self.scope != Scope::OwnDevice {
+            return Ok(vec![SessionEvent::ScopeViolation {
+                device: Some(peer.device),
+                doc,
+            }]);
+        }
+        if docs.lineage(doc).is_none() {
+            debug!(
+                ?doc,
+                "peer announced a lineage for a document without one; ignored"
+            );
+            return Ok(Vec::new());
+        }
+        self.peer_lineage.insert(doc, token);
+        self.synced.insert(doc, false);
+        self.update_in_sync();
+        Ok(Vec::new())
+    }
+
+    fn receive_supersede(
+        &mut self,
+        doc: DocName,
+        document: Vec<u8>,
+        docs: &mut dyn DocAccess,
+    ) -> Result<Vec<SessionEvent>, SessionError> {
+        let Some(peer) = &self.peer else {
+            return Err(SessionError::SyncBeforeHello);
+        };
+        if !self.active.contains(&doc) || self.scope != Scope::OwnDevice {
+            return Ok(vec![SessionEvent::ScopeViolation {
+                device: Some(peer.device),
+                doc,
+            }]);
+        }
+        // Only a document of the newer lineage the peer announced is taken, never an older one.
+        let (Some(ours), Some(theirs)) = (docs.lineage(doc), self.peer_lineage.get(&doc)) else {
+            warn!(
+                ?doc,
+                "refused a whole document without a lineage announced for it"
+            );
+            return Ok(Vec::new());
+        };
+        if *theirs <= ours {
+            warn!(
+                ?doc,
+                "refused a whole document of a lineage not newer than ours"
+            );
+            return Ok(Vec::new());
+        }
+        crate::chunks::check(
+            std::iter::once(document.as_slice()),
+            MAX_DOC_INFLATED as u64,
+        )
+        .map_err(|reason| SessionError::BadSyncMessage { doc, reason })?;
+        let agreed = self
+            .states
+            .get(&doc)
+            .map(|s| s.shared_heads.clone())
+            .unwrap_or_default();
+        docs.supersede(doc, &document, &agreed)
+            .map_err(|reason| SessionError::Apply { doc, reason })?;
+        // A new lineage: what the old sync state knows names changes the document lacks now.
+        self.states.insert(doc, sync::State::new());
+        self.synced.insert(doc, false);
+        self.update_in_sync();
+        Ok(vec![SessionEvent::DocChanged(doc)])
     }
 
     fn receive_hello(
@@ -424,7 +541,8 @@ impl Session {
             }
         }
         for d in self.active.clone() {
-            let heads_equal = self.heads_equal(d, docs);
+            // A document with a lineage is in sync only once both lineages are known to match.
+            let heads_equal = docs.lineage(d).is_none() && self.heads_equal(d, docs);
             self.synced.insert(d, heads_equal);
         }
         let event = SessionEvent::PeerHello {
@@ -455,6 +573,14 @@ impl Session {
                 device: Some(peer.device),
                 doc,
             }]);
+        }
+        if !self.lineage_agrees(doc, docs) {
+            // Changes of another lineage would bring erased history back: dropped unread.
+            debug!(
+                ?doc,
+                "sync message before both sides hold the same lineage; dropped"
+            );
+            return Ok(Vec::new());
         }
         let mut msg =
             sync::Message::decode(&message).map_err(|e| SessionError::BadSyncMessage {
@@ -536,6 +662,12 @@ impl Session {
             if !self.scope.allows(doc) {
                 continue;
             }
+            if let Some(ours) = docs.lineage(doc)
+                && !self.poll_lineage(doc, ours, docs, &mut out)
+            {
+                self.synced.insert(doc, false);
+                continue;
+            }
             let Some(state) = self.states.get_mut(&doc) else {
                 continue;
             };
@@ -552,6 +684,53 @@ impl Session {
         }
         self.update_in_sync();
         out
+    }
+
+    /// Announces our lineage of `doc` when it is new or changed, and sends our whole document to
+    /// a peer on an older lineage (once per pair of tokens). True when sync messages may go.
+    fn poll_lineage(
+        &mut self,
+        doc: DocName,
+        ours: Vec<u8>,
+        docs: &mut dyn DocAccess,
+        out: &mut Vec<Frame>,
+    ) -> bool {
+        if self.scope != Scope::OwnDevice {
+            return false;
+        }
+        if self.announced.get(&doc) != Some(&ours) {
+            if let (Some(state), Some(d)) = (self.states.get_mut(&doc), docs.doc(doc))
+                && state
+                    .shared_heads
+                    .iter()
+                    .any(|h| d.get_change_by_hash(h).is_none())
+            {
+                // The state names changes of a lineage we no longer hold.
+                *state = sync::State::new();
+            }
+            out.push(Frame::Lineage {
+                doc,
+                token: ours.clone(),
+            });
+            self.announced.insert(doc, ours.clone());
+        }
+        // Nothing goes before the peer's hello told us it is there to hear the lineage.
+        let Some(theirs) = self.peer_lineage.get(&doc).cloned() else {
+            return false;
+        };
+        if theirs == ours {
+            return true;
+        }
+        if ours > theirs
+            && self.superseded.insert((doc, ours, theirs))
+            && let Some(d) = docs.doc(doc)
+        {
+            out.push(Frame::Supersede {
+                doc,
+                document: d.save(),
+            });
+        }
+        false
     }
 
     /// The peer's wire protocol version, once its hello arrived.
@@ -919,6 +1098,7 @@ mod tests {
             match Frame::decode(bytes).unwrap() {
                 Frame::Sync { doc, .. } => assert_eq!(doc, DocName::Couple),
                 Frame::Hello(h) => assert_eq!(h.docs, vec![DocName::Couple]),
+                other => panic!("a partner's device was sent {other:?}"),
             }
         }
         assert_eq!(links[0].sa.active_docs(), vec![DocName::Couple]);

@@ -35,6 +35,12 @@ const TAG_SYNC: u8 = 0x02;
 /// A sync message deflated (raw DEFLATE, RFC 1951), after a u32 stating its inflated length.
 /// Protocol version 2 and later.
 const TAG_SYNC_DEFLATE: u8 = 0x03;
+/// A document's lineage token (only between one partner's own devices; see `Frame::Lineage`).
+const TAG_LINEAGE: u8 = 0x04;
+/// A whole document of a newer lineage, for an own device still on an older one.
+const TAG_SUPERSEDE: u8 = 0x05;
+/// Longest lineage token accepted.
+pub const MAX_LINEAGE_LEN: usize = 64;
 
 /// Most document ids a `Hello` may list; keeps decoding bounded.
 const MAX_HELLO_DOCS: usize = 32;
@@ -98,6 +104,24 @@ pub enum Frame {
         doc: DocName,
         /// `automerge::sync::Message::encode()` output; decoded only after the scope check.
         message: Vec<u8>,
+    },
+    /// Which lineage of a document the sender holds: an opaque token (empty for a document never
+    /// rebuilt), compared as bytes, a greater one newer. Sent only to the sender's own devices,
+    /// right after its hello and whenever its token changes; until both tokens match, no sync
+    /// message for that document is sent or applied.
+    Lineage {
+        /// The document.
+        doc: DocName,
+        /// The embedder's token, at most [`MAX_LINEAGE_LEN`] bytes.
+        token: Vec<u8>,
+    },
+    /// The sender's whole document (automerge `save()`), whose lineage is newer than the one the
+    /// receiver announced: the receiver takes it in place of its own.
+    Supersede {
+        /// The document.
+        doc: DocName,
+        /// The saved document.
+        document: Vec<u8>,
     },
 }
 
@@ -348,6 +372,19 @@ impl Frame {
                 out.extend_from_slice(message);
                 out
             }
+            Frame::Lineage { doc, token } => {
+                let token = &token[..token.len().min(MAX_LINEAGE_LEN)];
+                let mut out = vec![TAG_LINEAGE, doc.wire_id(), token.len() as u8];
+                out.extend_from_slice(token);
+                out
+            }
+            Frame::Supersede { doc, document } => {
+                let mut out = Vec::with_capacity(2 + document.len());
+                out.push(TAG_SUPERSEDE);
+                out.push(doc.wire_id());
+                out.extend_from_slice(document);
+                out
+            }
         }
     }
 
@@ -411,6 +448,26 @@ impl Frame {
                 }
                 let message = inflate_bounded(r.rest(), stated, MAX_MESSAGE_LEN)?;
                 Ok(Frame::Sync { doc, message })
+            }
+            TAG_LINEAGE => {
+                let id = r.u8()?;
+                let doc = DocName::from_wire_id(id).ok_or(FrameError::UnknownDoc(id))?;
+                let n = r.u8()? as usize;
+                if n > MAX_LINEAGE_LEN {
+                    return Err(FrameError::Malformed("lineage token too long"));
+                }
+                let token = r.take(n)?.to_vec();
+                r.finish()?;
+                Ok(Frame::Lineage { doc, token })
+            }
+            TAG_SUPERSEDE => {
+                let id = r.u8()?;
+                let doc = DocName::from_wire_id(id).ok_or(FrameError::UnknownDoc(id))?;
+                let document = r.rest().to_vec();
+                if document.is_empty() {
+                    return Err(FrameError::Truncated);
+                }
+                Ok(Frame::Supersede { doc, document })
             }
             other => Err(FrameError::UnknownTag(other)),
         }

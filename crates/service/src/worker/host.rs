@@ -16,16 +16,48 @@ pub(super) struct Host {
     pub(super) tx: Mutex<Sender<Request>>,
 }
 
-struct Access<'a>(&'a mut Vault);
+/// The vault's documents as the sync session sees them: the private document with its lineage,
+/// so an own device on an older one takes the newer document instead of merging history back.
+/// The worker's sync node uses it; tests that drive sessions directly use it too.
+pub struct VaultDocs<'a>(pub &'a mut Vault);
 
-impl DocAccess for Access<'_> {
+impl DocAccess for VaultDocs<'_> {
     fn doc(&mut self, name: DocName) -> Option<&mut kintsugi_core::automerge::AutoCommit> {
         // Which documents a peer may see is the session's rule (its scope); this only maps names.
         Some(self.0.model_mut().doc_mut(doc_kind(name)))
     }
+
+    fn lineage(&mut self, name: DocName) -> Option<Vec<u8>> {
+        // Only the private document is ever rebuilt without its history (erasing).
+        (name == DocName::Private).then(|| self.0.model().private_lineage())
+    }
+
+    fn supersede(
+        &mut self,
+        name: DocName,
+        document: &[u8],
+        agreed: &[kintsugi_core::automerge::ChangeHash],
+    ) -> Result<(), String> {
+        if name != DocName::Private {
+            return Err("only the private document has lineages".into());
+        }
+        // Rare (once after another own device erased): the rebase and the store's fresh file
+        // happen here, under the vault lock, so no sync message of the old lineage slips between.
+        // A session that did not resume knows no common point; the states kept from earlier
+        // syncs with own devices do.
+        let agreed = if agreed.is_empty() {
+            self.0.private_agreed_heads()
+        } else {
+            agreed.to_vec()
+        };
+        self.0
+            .adopt_private(document, &agreed, crate::clock::now_ms())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
 }
 
-pub(super) fn doc_kind(name: DocName) -> DocKind {
+pub(crate) fn doc_kind(name: DocName) -> DocKind {
     match name {
         DocName::Couple => DocKind::Couple,
         DocName::Private => DocKind::Private,
@@ -35,7 +67,7 @@ pub(super) fn doc_kind(name: DocName) -> DocKind {
 impl DocHost for Host {
     fn with_docs(&self, f: &mut dyn FnMut(&mut dyn DocAccess)) {
         let mut v = lock(&self.vault);
-        f(&mut Access(&mut v));
+        f(&mut VaultDocs(&mut v));
     }
 
     fn remote_changed(&self, _peer: [u8; 32], _docs: &[DocName]) {

@@ -16,6 +16,7 @@ use kintsugi_core::{Command, Timestamp, View};
 use kintsugi_sync::Paired;
 use kintsugi_sync::transport::StatusEvent;
 
+pub use host::VaultDocs;
 pub use lock::{AUTO_LOCK_CHOICES, LockView, PassphraseChange, PassphraseJob, UnlockFailure};
 pub use net::NetOptions;
 
