@@ -2,6 +2,7 @@
 
 mod endpoint;
 mod host;
+mod lan;
 mod pairing_protocol;
 mod presence;
 mod sync_protocol;
@@ -21,16 +22,17 @@ use tokio::task::JoinHandle;
 use tracing::debug;
 
 pub use endpoint::{
-    MDNS_SERVICE, NodeConfig, bind_endpoint, endpoint_id_of, generate_secret_key,
-    loopback_only_network,
+    NodeConfig, bind_endpoint, endpoint_id_of, generate_secret_key, loopback_only_network,
 };
 pub use host::{DocHost, MemoryDocHost};
+pub use lan::DEFAULT_MDNS_PERIOD;
 pub use presence::{AnnounceError, PeerPath, RelayState, normalize_relay_url};
 
 use crate::pairing::{CodeError, Invite, Paired, PairingAddr, PairingError, PairingFailure};
 use crate::session::{DocName, Scope};
 use crate::wire::{FrameError, LEN_PREFIX, check_len};
-use endpoint::AllowList;
+use endpoint::{AllowList, bind_with};
+use lan::LanLookup;
 use pairing_protocol::PairProtocol;
 use sync_protocol::{SyncProtocol, supervise};
 
@@ -259,6 +261,8 @@ struct Core {
     conns: Mutex<HashMap<[u8; 32], Active>>,
     dial: Mutex<HashMap<[u8; 32], DialState>>,
     next_conn_id: AtomicU64,
+    /// Local-network discovery, when `config.mdns`.
+    lan: Option<LanLookup>,
 }
 
 impl fmt::Debug for Core {
@@ -298,6 +302,9 @@ impl Core {
 
     fn add_peer(&self, peer: PairedPeer) {
         let peer = self.with_own_relay(peer);
+        if let Some(lan) = &self.lan {
+            lan.add_peer(&peer.id);
+        }
         self.peers
             .write()
             .unwrap_or_else(|p| p.into_inner())
@@ -324,6 +331,13 @@ impl Core {
             peer.addrs.push(PairingAddr::Relay(url));
         }
         peer
+    }
+
+    /// Announces on the local network for the open invite's code (None: the invite closed).
+    fn lan_invite(&self, code_secret: Option<&[u8; 16]>) {
+        if let Some(lan) = &self.lan {
+            lan.set_invite(code_secret);
+        }
     }
 
     fn invite_open(&self) -> bool {
@@ -442,11 +456,14 @@ impl SyncNode {
             conns: Mutex::new(HashMap::new()),
             dial: Mutex::new(HashMap::new()),
             next_conn_id: AtomicU64::new(0),
+            lan: config
+                .mdns
+                .then(|| LanLookup::new(&config.secret_key, config.mdns_period)),
         });
         for p in peers {
             core.add_peer(p);
         }
-        let endpoint = bind_endpoint(&config, AllowList(core.clone())).await?;
+        let endpoint = bind_with(&config, AllowList(core.clone()), core.lan.clone()).await?;
         let router = Router::builder(endpoint.clone())
             .accept(SYNC_ALPN, SyncProtocol(core.clone()))
             .accept(
@@ -512,6 +529,9 @@ impl SyncNode {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&id);
+        if let Some(lan) = &self.core.lan {
+            lan.remove_peer(&id);
+        }
         if let Some(active) = lock(&self.core.conns).get(&id) {
             active
                 .conn
@@ -534,6 +554,9 @@ impl SyncNode {
     /// Stops sessions (saving their sync states), the supervisor and the endpoint.
     pub async fn shutdown(&self) {
         self.core.shutdown.send_replace(true);
+        if let Some(lan) = &self.core.lan {
+            lan.stop();
+        }
         self.supervisor.0.abort();
         for w in self.watchers.iter() {
             w.0.abort();
