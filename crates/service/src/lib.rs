@@ -28,6 +28,6 @@ pub use vault::{OpenedStore, Vault, VaultError};
 pub use view_cache::CachedView;
 pub use worker::{
     AUTO_LOCK_CHOICES, Handle, INVITE_TTL, LockView, NetOptions, NetRequest, PassphraseChange,
-    PassphraseJob, SaveState, Snapshot, TYPING_MAX_BATCH, TYPING_PAUSE, UnlockFailure, spawn,
-    spawn_at, spawn_with,
+    PassphraseJob, SaveState, Snapshot, TYPING_MAX_BATCH, TYPING_PAUSE, UnlockFailure,
+    check_pairing_code, spawn, spawn_at, spawn_with,
 };
