@@ -9,9 +9,12 @@ use kintsugi_service::Vault;
 mod binary;
 use binary::{fails_with as fails, ok_with as ok};
 
+/// A passphrase file as one should be: its owner's alone (others' are refused).
 fn write_pass(dir: &Path, name: &str, text: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     path
 }
 

@@ -283,6 +283,8 @@ pub fn pair_invite(vault: Vault, own_device: bool, timeout: u64) -> Result<()> {
 }
 
 pub fn pair_join(vault: Vault, code: &str, timeout: u64) -> Result<()> {
+    // A typo is told before any socket is bound or anything is announced.
+    kintsugi_service::check_pairing_code(code).map_err(|e| anyhow::anyhow!("{e}"))?;
     let handle = online(vault)?;
     handle.net(NetRequest::Join {
         code: code.to_owned(),

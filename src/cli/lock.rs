@@ -49,6 +49,7 @@ pub fn passphrase_file(flag: Option<PathBuf>) -> Option<PathBuf> {
 
 /// Reads a passphrase from `path`: the whole file, less one trailing newline.
 pub fn read_passphrase(path: &Path) -> Result<SecretString> {
+    refuse_if_others_can_read(path)?;
     let mut text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the passphrase file {}", path.display()))?;
     if text.ends_with('\n') {
@@ -61,6 +62,27 @@ pub fn read_passphrase(path: &Path) -> Result<SecretString> {
         bail!("the passphrase file {} is empty", path.display());
     }
     Ok(SecretString::from(text))
+}
+
+/// A passphrase in a file other users may read or replace is no secret: refused, with the fix.
+/// Pipes and terminals (`--passphrase-file /dev/stdin`) are not files anyone else opens later.
+fn refuse_if_others_can_read(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.is_file()
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            bail!(
+                "the passphrase file {} can be read or changed by other users (mode {:o}); make it yours alone with `chmod 600 {}` and try again",
+                path.display(),
+                meta.permissions().mode() & 0o777,
+                path.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Opens the data with the passphrase, if one was given; locked data asked for from a terminal

@@ -334,12 +334,29 @@ fn write_output(out: &mut dyn Write, path: Option<&Path>, bytes: &[u8]) -> Resul
             // Write beside the target and rename, so an interrupted export never leaves half a file
             // where a good one was.
             let tmp = p.with_extension("kintsugi-tmp");
-            std::fs::write(&tmp, bytes)
+            write_private(&tmp, bytes)
                 .with_context(|| format!("cannot write {}", tmp.display()))?;
             std::fs::rename(&tmp, p).with_context(|| format!("cannot write {}", p.display()))?;
         }
     }
     Ok(())
+}
+
+/// Creates `path` readable by its owner only, whatever the umask: an export or a document can
+/// hold the private journal. A temporary left by an earlier run may have other permissions, so
+/// it is replaced, never reused.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
 }
 
 fn local_time(ms: i64) -> String {

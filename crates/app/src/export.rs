@@ -564,8 +564,14 @@ fn run(job: Arc<Mutex<Progress>>, work: impl FnOnce() -> Result<PathBuf, String>
 fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("kintsugi-tmp");
     let written = (|| {
+        // A temporary left by an interrupted earlier export may carry other permissions: it is
+        // replaced, never reused.
+        match std::fs::remove_file(&tmp) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
         let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
+        opts.write(true).create_new(true);
         // Only the person who exported may read it: it can hold the private journal.
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
@@ -591,5 +597,27 @@ fn io_words(e: &std::io::Error, path: &Path) -> String {
         }
         K::NotFound => format!("the folder does not exist ({place})."),
         _ => format!("{e} ({place})."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    /// A temporary left behind by an interrupted earlier export (older versions wrote it with
+    /// the umask's 0644) must not lend its permissions to the new file.
+    #[test]
+    fn an_export_over_a_stale_temporary_is_still_the_owners_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.md");
+        let stale = path.with_extension("kintsugi-tmp");
+        std::fs::write(&stale, "half an old export").unwrap();
+        std::fs::set_permissions(&stale, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_file(&path, b"PRIVATE").unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{mode:o}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"PRIVATE");
     }
 }

@@ -91,7 +91,12 @@ pub fn write_all(
             });
         }
     } else {
-        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        let mut folder = std::fs::DirBuilder::new();
+        folder.recursive(true);
+        // Readable by its owner only, like the files in it, whatever the umask.
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut folder, 0o700);
+        folder.create(dir).map_err(io(dir))?;
     }
     let json = serde_json::to_vec_pretty(&data.view).expect("plain data serialises");
     let files: [(&str, &[u8]); 4] = [

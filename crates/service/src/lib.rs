@@ -29,5 +29,5 @@ pub use view_cache::CachedView;
 pub use worker::{
     AUTO_LOCK_CHOICES, Handle, INVITE_TTL, LockView, NetOptions, NetRequest, PassphraseChange,
     PassphraseJob, SaveState, Snapshot, TYPING_MAX_BATCH, TYPING_PAUSE, UnlockFailure, VaultDocs,
-    spawn, spawn_at, spawn_with,
+    check_pairing_code, spawn, spawn_at, spawn_with,
 };

@@ -19,6 +19,7 @@ use kintsugi_sync::transport::StatusEvent;
 pub use host::VaultDocs;
 pub use lock::{AUTO_LOCK_CHOICES, LockView, PassphraseChange, PassphraseJob, UnlockFailure};
 pub use net::NetOptions;
+pub use pairing::check_pairing_code;
 
 use crate::peers::{
     ConnectionPath, InviteView, NetError, NetworkSettings, PairingOutcome, Refusal, RelayView,

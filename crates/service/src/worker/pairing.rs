@@ -53,8 +53,7 @@ impl Worker {
     /// Checks the code before any network starts, then joins in the background; the result
     /// arrives as `Request::Joined`.
     pub(super) fn join(&mut self, code: String) -> Result<(), NetError> {
-        let parsed =
-            PairingCode::parse(&code).map_err(|e| NetError::new(e.failure(), e.to_string()))?;
+        let parsed = parse_code(&code)?;
         if parsed.kind == PairingKind::OwnDevice && lock(&self.vault).view().is_set_up() {
             return Err(NetError::other(
                 "this code adds a device as the inviter's own second device, but this device is already set up for someone; use it on a device that has not been set up yet",
@@ -177,4 +176,14 @@ impl Worker {
             own_device,
         });
     }
+}
+
+fn parse_code(code: &str) -> Result<PairingCode, NetError> {
+    PairingCode::parse(code).map_err(|e| NetError::new(e.failure(), e.to_string()))
+}
+
+/// Reads a pairing code without touching the network: a front end calls it before starting
+/// any, so a typo is told without a socket being bound.
+pub fn check_pairing_code(code: &str) -> Result<(), NetError> {
+    parse_code(code).map(|_| ())
 }

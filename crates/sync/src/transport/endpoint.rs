@@ -9,16 +9,14 @@ use iroh::endpoint::{
     VarInt, presets,
 };
 use iroh::{Endpoint, EndpointAddr, EndpointId, RelayMode, RelayUrl, SecretKey, TransportAddr};
-use iroh_mdns_address_lookup::MdnsAddressLookup;
 use tracing::info;
 
+use super::lan::{DEFAULT_MDNS_PERIOD, LanLookup};
 use super::{
     CLOSE_NOT_PAIRED, Core, PAIR_ALPN, SYNC_ALPN, StatusEvent, TransportError, lock, short,
 };
 use crate::pairing::PairingAddr;
 
-/// mDNS service name, so Kintsugi devices only find each other (not every iroh app).
-pub const MDNS_SERVICE: &str = "kintsugi";
 const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A fresh identity; the caller stores the bytes and passes them back in
@@ -46,8 +44,13 @@ pub struct NodeConfig {
     pub relay_url: Option<String>,
     /// UPnP/PCP/NAT-PMP port mapping; off by default because it talks to the router.
     pub port_mapping: bool,
-    /// Find paired devices on the local network via mDNS (service [`MDNS_SERVICE`]).
+    /// Find paired devices (and the inviter of a code being joined) on the local network via
+    /// mDNS. Every name announced is derived from a secret shared with one paired device (or
+    /// the open invite's code) and changes every [`NodeConfig::mdns_period`]; nothing names the
+    /// device or the app.
     pub mdns: bool,
+    /// How long one set of announced names is used (one hour; tests shorten it).
+    pub mdns_period: Duration,
     /// This couple's id, sent in every hello so two unrelated couples never mix.
     pub couple_id: Option<[u8; 16]>,
     /// First reconnect delay after a failed dial.
@@ -65,6 +68,7 @@ impl NodeConfig {
             relay_url: None,
             port_mapping: false,
             mdns: true,
+            mdns_period: DEFAULT_MDNS_PERIOD,
             couple_id: None,
             min_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
@@ -133,10 +137,21 @@ impl EndpointHooks for AllowList {
 }
 
 /// Binds an iroh endpoint per `config` with `hooks` installed. Relays are off unless
-/// `config.relay_url` is set; port mapping is off unless `config.port_mapping`.
+/// `config.relay_url` is set; port mapping is off unless `config.port_mapping`. A bare endpoint
+/// announces nothing on the local network: mDNS belongs to the `SyncNode`, which knows the
+/// paired devices the names are derived for.
 pub async fn bind_endpoint(
     config: &NodeConfig,
     hooks: impl EndpointHooks + 'static,
+) -> Result<Endpoint, TransportError> {
+    bind_with(config, hooks, None).await
+}
+
+/// [`bind_endpoint`] with the node's local-network discovery, if it runs one.
+pub(super) async fn bind_with(
+    config: &NodeConfig,
+    hooks: impl EndpointHooks + 'static,
+    lan: Option<LanLookup>,
 ) -> Result<Endpoint, TransportError> {
     let relay_mode = match &config.relay_url {
         None => RelayMode::Disabled,
@@ -172,8 +187,8 @@ pub async fn bind_endpoint(
                 .map_err(|e| TransportError::Bind(e.to_string()))?;
         }
     }
-    if config.mdns {
-        builder = builder.address_lookup(MdnsAddressLookup::builder().service_name(MDNS_SERVICE));
+    if let Some(lan) = lan {
+        builder = builder.address_lookup(lan);
     }
     builder
         .bind()

@@ -2,6 +2,7 @@
 
 mod endpoint;
 mod host;
+mod lan;
 mod pairing_protocol;
 mod presence;
 mod sync_protocol;
@@ -13,23 +14,25 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use iroh::Endpoint;
-use iroh::endpoint::{Connection, RecvStream, VarInt};
+use iroh::endpoint::{Connection, VarInt};
 use iroh::protocol::Router;
+use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tracing::debug;
 
 pub use endpoint::{
-    MDNS_SERVICE, NodeConfig, bind_endpoint, endpoint_id_of, generate_secret_key,
-    loopback_only_network,
+    NodeConfig, bind_endpoint, endpoint_id_of, generate_secret_key, loopback_only_network,
 };
 pub use host::{DocHost, MemoryDocHost};
+pub use lan::DEFAULT_MDNS_PERIOD;
 pub use presence::{AnnounceError, PeerPath, RelayState, normalize_relay_url};
 
 use crate::pairing::{CodeError, Invite, Paired, PairingAddr, PairingError, PairingFailure};
 use crate::session::{DocName, Scope};
 use crate::wire::{FrameError, LEN_PREFIX, check_len};
-use endpoint::AllowList;
+use endpoint::{AllowList, bind_with};
+use lan::LanLookup;
 use pairing_protocol::PairProtocol;
 use sync_protocol::{SyncProtocol, supervise};
 
@@ -41,6 +44,9 @@ pub const SYNC_ALPN: &[u8] = b"kintsugi/sync/1";
 pub const PAIR_ALPN: &[u8] = b"kintsugi/pair/1";
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A frame's buffer grows by at most this much (or a quarter of what arrived, if more) before
+/// the bytes to fill it have arrived.
+const READ_STEP: usize = 64 * 1024;
 
 const CLOSE_NOT_PAIRED: u32 = 1;
 const CLOSE_DUPLICATE: u32 = 2;
@@ -255,6 +261,8 @@ struct Core {
     conns: Mutex<HashMap<[u8; 32], Active>>,
     dial: Mutex<HashMap<[u8; 32], DialState>>,
     next_conn_id: AtomicU64,
+    /// Local-network discovery, when `config.mdns`.
+    lan: Option<LanLookup>,
 }
 
 impl fmt::Debug for Core {
@@ -294,6 +302,9 @@ impl Core {
 
     fn add_peer(&self, peer: PairedPeer) {
         let peer = self.with_own_relay(peer);
+        if let Some(lan) = &self.lan {
+            lan.add_peer(&peer.id);
+        }
         self.peers
             .write()
             .unwrap_or_else(|p| p.into_inner())
@@ -322,6 +333,13 @@ impl Core {
         peer
     }
 
+    /// Announces on the local network for the open invite's code (None: the invite closed).
+    fn lan_invite(&self, code_secret: Option<&[u8; 16]>) {
+        if let Some(lan) = &self.lan {
+            lan.set_invite(code_secret);
+        }
+    }
+
     fn invite_open(&self) -> bool {
         lock(&self.invite)
             .as_ref()
@@ -329,23 +347,57 @@ impl Core {
     }
 }
 
-async fn read_body(recv: &mut RecvStream, max: usize) -> Result<Option<Vec<u8>>, TransportError> {
+async fn read_body(
+    recv: &mut (impl AsyncRead + Unpin),
+    max: usize,
+) -> Result<Option<Vec<u8>>, TransportError> {
+    let mut body = Vec::new();
+    Ok(read_body_into(recv, max, &mut body).await?.then_some(body))
+}
+
+/// Reads one length-prefixed frame's body into `body`; false at a clean end of the stream
+/// (between frames).
+async fn read_body_into(
+    recv: &mut (impl AsyncRead + Unpin),
+    max: usize,
+    body: &mut Vec<u8>,
+) -> Result<bool, TransportError> {
+    let io = |e: std::io::Error| TransportError::Io(e.to_string());
     let mut prefix = [0u8; LEN_PREFIX];
-    match recv.read_exact(&mut prefix).await {
-        Ok(()) => {}
-        // A clean finish between frames is the end of the stream, not an error.
-        Err(iroh::endpoint::ReadExactError::FinishedEarly(0)) => return Ok(None),
-        Err(e) => return Err(TransportError::Io(e.to_string())),
+    let mut got = 0;
+    while got < LEN_PREFIX {
+        match recv.read(&mut prefix[got..]).await.map_err(io)? {
+            // A clean finish between frames is the end of the stream, not an error.
+            0 if got == 0 => return Ok(false),
+            0 => return Err(FrameError::Truncated.into()),
+            n => got += n,
+        }
     }
     let len = check_len(prefix)?;
     if len > max {
         return Err(FrameError::TooLarge(len).into());
     }
-    let mut body = vec![0u8; len];
-    recv.read_exact(&mut body)
-        .await
-        .map_err(|e| TransportError::Io(e.to_string()))?;
-    Ok(Some(body))
+    // The length is the peer's word: grow as its bytes arrive, so a header claiming 64 MiB
+    // followed by a stall costs what was sent, not what was claimed. Steps of a quarter of
+    // what arrived keep the copying of a real 64 MiB frame to a few times its size.
+    body.clear();
+    while body.len() < len {
+        let at = body.len();
+        let step = READ_STEP.max(at / 4).min(len - at);
+        body.reserve_exact(step);
+        body.resize(at + step, 0);
+        let mut filled = at;
+        while filled < body.len() {
+            match recv.read(&mut body[filled..]).await.map_err(io)? {
+                0 => {
+                    body.truncate(filled);
+                    return Err(FrameError::Truncated.into());
+                }
+                n => filled += n,
+            }
+        }
+    }
+    Ok(true)
 }
 
 /// Aborts a spawned task when dropped, so reader tasks never outlive their session.
@@ -404,11 +456,14 @@ impl SyncNode {
             conns: Mutex::new(HashMap::new()),
             dial: Mutex::new(HashMap::new()),
             next_conn_id: AtomicU64::new(0),
+            lan: config
+                .mdns
+                .then(|| LanLookup::new(&config.secret_key, config.mdns_period)),
         });
         for p in peers {
             core.add_peer(p);
         }
-        let endpoint = bind_endpoint(&config, AllowList(core.clone())).await?;
+        let endpoint = bind_with(&config, AllowList(core.clone()), core.lan.clone()).await?;
         let router = Router::builder(endpoint.clone())
             .accept(SYNC_ALPN, SyncProtocol(core.clone()))
             .accept(
@@ -474,6 +529,9 @@ impl SyncNode {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&id);
+        if let Some(lan) = &self.core.lan {
+            lan.remove_peer(&id);
+        }
         if let Some(active) = lock(&self.core.conns).get(&id) {
             active
                 .conn
@@ -496,6 +554,9 @@ impl SyncNode {
     /// Stops sessions (saving their sync states), the supervisor and the endpoint.
     pub async fn shutdown(&self) {
         self.core.shutdown.send_replace(true);
+        if let Some(lan) = &self.core.lan {
+            lan.stop();
+        }
         self.supervisor.0.abort();
         for w in self.watchers.iter() {
             w.0.abort();
@@ -511,5 +572,86 @@ impl SyncNode {
         if let Err(e) = self.router.shutdown().await {
             debug!(error = %e, "router shutdown");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use super::*;
+    use crate::wire::MAX_FRAME_LEN;
+
+    /// A hostile peer's stream: a header claiming `claimed` bytes, then `sent` bytes at most
+    /// `per_read` at a time, then the end.
+    struct Trickle {
+        data: Vec<u8>,
+        at: usize,
+        per_read: usize,
+    }
+
+    impl Trickle {
+        fn new(claimed: u32, sent: usize, per_read: usize) -> Self {
+            let mut data = claimed.to_be_bytes().to_vec();
+            data.extend(std::iter::repeat_n(7u8, sent));
+            Trickle {
+                data,
+                at: 0,
+                per_read,
+            }
+        }
+    }
+
+    impl AsyncRead for Trickle {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &mut tokio::io::ReadBuf<'_>,
+        ) -> Poll<std::io::Result<()>> {
+            let n = (self.data.len() - self.at)
+                .min(buf.remaining())
+                .min(self.per_read);
+            let at = self.at;
+            buf.put_slice(&self.data[at..at + n]);
+            self.at += n;
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_frame_claiming_60_mib_and_sending_little_allocates_little() {
+        for (sent, per_read) in [(1000, 3), (3 * 1024 * 1024, 4096)] {
+            let mut body = Vec::new();
+            let mut peer = Trickle::new(60 * 1024 * 1024, sent, per_read);
+            let r = read_body_into(&mut peer, MAX_FRAME_LEN, &mut body).await;
+            assert!(r.is_err(), "a frame cut short is an error: {r:?}");
+            assert!(
+                body.capacity() <= sent + sent / 4 + READ_STEP,
+                "{} bytes reserved for {sent} received",
+                body.capacity()
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn frames_of_every_size_read_whole() {
+        for len in [0usize, 1, 3, READ_STEP - 1, READ_STEP, 3 * READ_STEP + 5] {
+            let mut wire = (len as u32).to_be_bytes().to_vec();
+            wire.extend((0..len).map(|i| i as u8));
+            wire.extend(2u32.to_be_bytes());
+            wire.extend([1, 2]);
+            let mut r = &wire[..];
+            let body = read_body(&mut r, MAX_FRAME_LEN).await.unwrap().unwrap();
+            assert_eq!(body, (0..len).map(|i| i as u8).collect::<Vec<_>>());
+            assert_eq!(
+                read_body(&mut r, MAX_FRAME_LEN).await.unwrap(),
+                Some(vec![1, 2])
+            );
+            assert_eq!(read_body(&mut r, MAX_FRAME_LEN).await.unwrap(), None);
+        }
+        // A header cut short is an error, not the end of the stream.
+        let mut r = &[0u8, 0][..];
+        assert!(read_body(&mut r, MAX_FRAME_LEN).await.is_err());
     }
 }

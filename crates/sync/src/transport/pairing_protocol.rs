@@ -44,6 +44,7 @@ impl PairProtocol {
                     let closed = !invite.is_open(now_unix());
                     if closed {
                         *guard = None;
+                        self.core.lan_invite(None);
                     }
                     (reply, paired, closed)
                 }
@@ -115,6 +116,7 @@ impl SyncNode {
         let invite = Invite::open(self.core.local_id, self.addrs(), kind, expires_at, info);
         let code = invite.code().clone();
         *lock(&self.core.invite) = Some(invite);
+        self.core.lan_invite(Some(&code.secret));
         self.endpoint
             .set_alpns(vec![SYNC_ALPN.to_vec(), PAIR_ALPN.to_vec()]);
         // Close the pairing ALPN again when the invite expires unused.
@@ -127,6 +129,7 @@ impl SyncNode {
             if guard.as_ref().is_some_and(|i| i.code().secret == secret) {
                 *guard = None;
                 drop(guard);
+                core.lan_invite(None);
                 endpoint.set_alpns(vec![SYNC_ALPN.to_vec()]);
                 core.emit(StatusEvent::InviteClosed);
             }
@@ -137,6 +140,7 @@ impl SyncNode {
     /// Closes the open invite, if any.
     pub fn close_invite(&self) {
         if lock(&self.core.invite).take().is_some() {
+            self.core.lan_invite(None);
             self.endpoint.set_alpns(vec![SYNC_ALPN.to_vec()]);
             self.core.emit(StatusEvent::InviteClosed);
         }
@@ -160,7 +164,13 @@ impl SyncNode {
         let addr = to_endpoint_addr(remote, &reachable.addrs);
         let remote_bytes = join.code().endpoint_id;
         lock(&self.core.joining).insert(remote_bytes);
+        if let Some(lan) = &self.core.lan {
+            lan.start_join(&remote_bytes, &join.code().secret);
+        }
         let result = self.join_inner(&join, addr, info).await;
+        if let Some(lan) = &self.core.lan {
+            lan.end_join(&remote_bytes);
+        }
         lock(&self.core.joining).remove(&remote_bytes);
         let paired = result?;
         self.core.add_peer(PairedPeer::from_paired(&paired));
