@@ -7,6 +7,7 @@ use automerge::{ObjType, ReadDoc, ScalarValue, Value};
 use chrono::{NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
+use crate::authorship::Writers;
 use crate::command::Command;
 use crate::export::{ExportCtx, ExportScope, Report, dash, entry};
 use crate::features::View;
@@ -334,6 +335,13 @@ fn partner_periods(
     Ok(out)
 }
 
+fn author(c: &Rd<'_>, w: Option<&Writers>) -> Result<PartnerId, ItemError> {
+    match w {
+        Some(w) => c.author("by", w),
+        None => Ok(PartnerId(c.str("by")?)),
+    }
+}
+
 /// One of my own answers waiting in the private document.
 #[derive(Clone)]
 enum Sealed {
@@ -341,10 +349,12 @@ enum Sealed {
     Weekly(WeeklyCheckIn),
 }
 
-fn read_daily(c: &Rd<'_>, sealed: bool) -> Result<DailyCheckIn, ItemError> {
+/// `w` verifies the author in the couple document; my own sealed answers (private
+/// document, which only my devices write) need none.
+fn read_daily(c: &Rd<'_>, sealed: bool, w: Option<&Writers>) -> Result<DailyCheckIn, ItemError> {
     Ok(DailyCheckIn {
         date: c.str("date")?,
-        by: PartnerId(c.str("by")?),
+        by: author(c, w)?,
         mood: c.scale("mood", 5)?,
         connection: c.scale("connection", 5)?,
         safety: c.scale("safety", 5)?,
@@ -356,10 +366,10 @@ fn read_daily(c: &Rd<'_>, sealed: bool) -> Result<DailyCheckIn, ItemError> {
     })
 }
 
-fn read_weekly(c: &Rd<'_>, sealed: bool) -> Result<WeeklyCheckIn, ItemError> {
+fn read_weekly(c: &Rd<'_>, sealed: bool, w: Option<&Writers>) -> Result<WeeklyCheckIn, ItemError> {
     Ok(WeeklyCheckIn {
         week: c.str("week")?,
-        by: PartnerId(c.str("by")?),
+        by: author(c, w)?,
         how_it_went: c.str_or_empty("how_it_went")?,
         agreements: c.str_or_empty("agreements")?,
         commitments: c.str_or_empty("commitments")?,
@@ -372,16 +382,16 @@ fn read_weekly(c: &Rd<'_>, sealed: bool) -> Result<WeeklyCheckIn, ItemError> {
 
 pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) {
     v.daily_checkins = collect_cached(r, DocKind::Couple, DAILY, errors, |_, c| {
-        read_daily(c, false)
+        read_daily(c, false, Some(r.writers))
     });
     v.weekly_checkins = collect_cached(r, DocKind::Couple, WEEKLY, errors, |_, c| {
-        read_weekly(c, false)
+        read_weekly(c, false, Some(r.writers))
     });
     // My own answers still sealed: shown to me, marked so, unless the revealed copy is there.
     let mine = collect_cached(r, DocKind::Private, SEALED, errors, |key, c| {
         match key.split_once('/').map(|(k, _)| kind_named(k)) {
-            Some(Some(Kind::Daily)) => read_daily(c, true).map(Sealed::Daily),
-            Some(Some(Kind::Weekly)) => read_weekly(c, true).map(Sealed::Weekly),
+            Some(Some(Kind::Daily)) => read_daily(c, true, None).map(Sealed::Daily),
+            Some(Some(Kind::Weekly)) => read_weekly(c, true, None).map(Sealed::Weekly),
             _ => Err(ItemError::new(
                 c.place(),
                 "is not a check-in this version knows",
@@ -429,7 +439,7 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
                     ));
                 }
             },
-            by: PartnerId(s.str("by")?),
+            by: s.author("by", r.writers)?,
             at: s.i64("at")?,
         })
     });
