@@ -40,10 +40,7 @@ fn pair(v: &mut Vault, other: &Vault, scope: &str, label: &str, enrol: bool) {
 fn deliver(from: &mut Vault, into: &mut Vault, kinds: &[DocKind]) {
     for kind in kinds {
         let mut theirs = from.model_mut().doc_mut(*kind).fork();
-        into.model_mut()
-            .doc_mut(*kind)
-            .merge(&mut theirs)
-            .unwrap();
+        into.model_mut().doc_mut(*kind).merge(&mut theirs).unwrap();
     }
     into.mark_changed();
     into.save(kintsugi_service::now_ms()).unwrap();
