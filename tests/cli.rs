@@ -943,6 +943,20 @@ fn from_partner<T>(dir: &Path, write: impl FnOnce(&mut kintsugi_service::Vault) 
     let out = write(&mut alex);
     alex.save(kintsugi_service::now_ms()).unwrap();
     let mut sam = kintsugi_service::Vault::open(dir).unwrap();
+    // Paired, as sync requires: authors are verified against the paired devices' keys.
+    let alex_id = kintsugi_service::endpoint_id_of(&alex.secret_key().unwrap());
+    let rec = kintsugi_service::PeerRecord {
+        scope: "partner".into(),
+        addrs: Vec::new(),
+        label: "Alex's device".into(),
+        paired_at: 1,
+        last_synced: None,
+        synced_heads: Vec::new(),
+        addr_seen: Default::default(),
+        last_path: None,
+    };
+    sam.put_peer(&alex_id, &rec).unwrap();
+    sam.refresh_trust().unwrap();
     let theirs = alex.model_mut().doc_mut(DocKind::Couple);
     sam.model_mut()
         .doc_mut(DocKind::Couple)

@@ -261,9 +261,19 @@ fn pairing_result(
     result
 }
 
-pub fn pair_invite(vault: Vault, own_device: bool, timeout: u64) -> Result<()> {
+/// `passphrase`: the one the data was opened with; a device of my own needs it given again.
+pub fn pair_invite(
+    vault: Vault,
+    own_device: bool,
+    timeout: u64,
+    passphrase: Option<kintsugi_service::SecretString>,
+) -> Result<()> {
     let handle = online(vault)?;
-    handle.net(NetRequest::Invite { own_device });
+    if own_device {
+        handle.invite_own_device(passphrase);
+    } else {
+        handle.net(NetRequest::Invite { own_device });
+    }
     let sent = handle.sent();
     let snap = handle.wait_for(Duration::from_secs(20), |s| {
         s.sync.invite.is_some() || (s.processed >= sent && s.last_error.is_some())

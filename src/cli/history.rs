@@ -6,7 +6,8 @@ use anyhow::{Result, bail};
 use chrono::{Local, NaiveDate, NaiveDateTime, TimeZone};
 use kintsugi_core::automerge::PatchAction;
 use kintsugi_core::{
-    Command, DocKind, EditSession, PartnerId, TextTarget, Timestamp, View, text_history, wording_at,
+    Command, DocKind, EditSession, PartnerId, TextTarget, Timestamp, View, text_history_verified,
+    wording_at,
 };
 use kintsugi_service::{Vault, now_ms, today_local};
 use serde::Serialize;
@@ -78,9 +79,11 @@ fn past_time(s: &str) -> Result<Timestamp> {
 }
 
 /// The couple document's history of the text: read on this process, which is the CLI's only work.
+/// Authors are those verified (`View::authorship`), never what a change says of itself.
 fn history(vault: &mut Vault, text: &Text) -> Result<Vec<EditSession>> {
+    let authors = vault.model().authorship();
     let doc = vault.model_mut().doc_mut(DocKind::Couple).document();
-    Ok(text_history(doc, &text.target)?.sessions)
+    Ok(text_history_verified(doc, &text.target, &authors)?.sessions)
 }
 
 fn wording(vault: &mut Vault, text: &Text, at: Timestamp) -> Result<String> {

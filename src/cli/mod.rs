@@ -293,7 +293,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Cmd::Pair(PairCmd::Invite {
             own_device,
             timeout,
-        }) => devices::pair_invite(vault, own_device, timeout),
+        }) => devices::pair_invite(vault, own_device, timeout, passphrase),
         Cmd::Unpair { peer } => devices::unpair(vault, &peer, out),
         Cmd::Sync { once, timeout } => devices::sync(vault, once, timeout),
     }

@@ -16,7 +16,12 @@ pub struct DevicesState {
     invite_sent: Option<u64>,
     /// When "Copy code" was pressed (egui time), to say "Copied" for a moment.
     copied_at: Option<f64>,
+    /// Adding a device of my own while a passphrase is set: it is asked for first.
+    own_device_passphrase: Option<crate::lock::SecretText>,
 }
+
+/// The passphrase field asked for before a device of my own is added.
+const OWN_DEVICE_PASSPHRASE: &str = "Your passphrase, to add a device of your own";
 
 impl Page for DevicesState {
     fn show(&mut self, ui: &mut Ui, shared: &mut Shared, f: &Frame<'_>) {
@@ -121,6 +126,7 @@ fn show(ui: &mut Ui, st: &mut DevicesState, shared: &mut Shared, f: &Frame<'_>) 
          share stay the same on both. Your private journal only ever goes to devices of your own."
     ));
     ui.add_space(12.0);
+    devices_added(ui, &mut pairing.unpair, f);
 
     if f.snap.sync.outcome.is_some() {
         let r = pairing::outcome_card(ui, pairing, f);
@@ -195,6 +201,73 @@ fn show(ui: &mut Ui, st: &mut DevicesState, shared: &mut Shared, f: &Frame<'_>) 
     });
 }
 
+/// "A new device of Sam's was added …": every device added to either partner, as signed
+/// into the couple document by the device that paired with it, with unpair at hand.
+fn devices_added(ui: &mut Ui, unpair: &mut Option<Unpair>, f: &Frame<'_>) {
+    let added: Vec<_> = f
+        .view
+        .authorship
+        .enrolments
+        .iter()
+        .filter(|e| e.added)
+        .collect();
+    if added.is_empty() {
+        return;
+    }
+    card(ui, |ui| {
+        ui.label(RichText::new("Devices added").size(18.0).strong());
+        for e in added.iter().rev() {
+            let mine = f.view.me.as_ref() == Some(&e.member);
+            let whose = if mine {
+                "yours".to_owned()
+            } else {
+                format!("{}'s", f.view.name_of(&e.member))
+            };
+            ui.label(format!(
+                "{} {}.",
+                added_notice(&whose),
+                when_and_ago(e.at, f.now)
+            ));
+            // The device itself if this one paired with it, else the paired device it came
+            // through: unpairing that one cuts it off from this device.
+            let peers = &f.snap.sync.peers;
+            let through = peers
+                .iter()
+                .find(|p| p.id == e.device)
+                .or_else(|| peers.iter().find(|p| p.id == e.by_device));
+            match through {
+                Some(peer) => {
+                    let what = if peer.id == e.device {
+                        "Not yours? Unpair it…".to_owned()
+                    } else {
+                        format!("Not expected? Unpair {}, which added it…", peer.label)
+                    };
+                    if ui
+                        .button(what)
+                        .on_hover_text("This device then stops syncing with it.")
+                        .clicked()
+                    {
+                        *unpair = Some(Unpair {
+                            id: peer.id.clone(),
+                            name: peer.label.clone(),
+                            own_device: peer.scope == "own_device",
+                        });
+                    }
+                }
+                None => {
+                    ui.weak("It was added through a device this one is not paired with.");
+                }
+            }
+        }
+    });
+    ui.add_space(10.0);
+}
+
+/// The first words of the notice of a device added to `whose` ("yours", "Sam's").
+pub(crate) fn added_notice(whose: &str) -> String {
+    format!("A new device of {whose} was added")
+}
+
 fn peer_row(ui: &mut Ui, unpair: &mut Option<Unpair>, f: &Frame<'_>, peer: &PeerView) {
     let own = peer.scope == "own_device";
     ui.horizontal_wrapped(|ui| {
@@ -263,14 +336,51 @@ fn make_invite(ui: &mut Ui, st: &mut DevicesState, f: &Frame<'_>) {
             ("Add another device of mine", true),
         ] {
             if ui.add_enabled(!waiting, egui::Button::new(text)).clicked() {
-                f.handle.net(NetRequest::Invite { own_device });
-                st.invite_sent = Some(f.handle.sent());
+                if own_device && f.snap.lock.has_passphrase {
+                    // A device of mine gets my private journal: not for whoever sits at an
+                    // unlocked window.
+                    st.own_device_passphrase = Some(Default::default());
+                } else if own_device {
+                    f.handle.invite_own_device(None);
+                    st.invite_sent = Some(f.handle.sent());
+                } else {
+                    f.handle.net(NetRequest::Invite { own_device });
+                    st.invite_sent = Some(f.handle.sent());
+                }
             }
         }
         if waiting {
             ui.spinner();
         }
     });
+    let mut close = false;
+    if let Some(pass) = &mut st.own_device_passphrase {
+        ui.label(
+            "A device of your own also receives your private journal. Give your passphrase to \
+             add one.",
+        );
+        let r = crate::lock::secret_field(ui, OWN_DEVICE_PASSPHRASE, pass, OWN_DEVICE_PASSPHRASE);
+        let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        ui.horizontal(|ui| {
+            if (ui
+                .add_enabled(!pass.is_empty(), egui::Button::new("Make the code"))
+                .clicked()
+                || (enter && !pass.is_empty()))
+                && !waiting
+            {
+                f.handle.invite_own_device(Some(pass.take_secret()));
+                st.invite_sent = Some(f.handle.sent());
+                close = true;
+            }
+            if ui.button("Cancel").clicked() {
+                close = true;
+            }
+        });
+    }
+    if close {
+        st.own_device_passphrase = None;
+        crate::lock::forget_field(ui.ctx(), OWN_DEVICE_PASSPHRASE);
+    }
     if let Some(err) = f.refusal(st.invite_sent).and_then(Refusal::net) {
         pairing_error(ui, err);
     }

@@ -400,11 +400,14 @@ fn start(ctx: egui::Context, handle: Handle, target: TextTarget) -> Receiver<Res
 fn read_history(handle: &Handle, target: TextTarget) -> Result<Read, String> {
     // Waits for the worker (off the UI thread), which answers after the commands sent
     // before, so the copy holds every edit the window has made.
-    let doc = handle
-        .read(|v| v.model().couple_doc())
+    let (doc, authors) = handle
+        .read(|v| (v.model().couple_doc(), v.model().authorship()))
         .recv()
         .map_err(|_| "Kintsugi is closing".to_owned())?;
-    let history = kintsugi_core::text_history(&doc, &target).map_err(|e| e.to_string())?;
+    // Who wrote each session: verified against the paired devices' keys, never taken from
+    // what a change says of itself.
+    let history =
+        kintsugi_core::text_history_verified(&doc, &target, &authors).map_err(|e| e.to_string())?;
     let wording: Wording = Arc::new(move |s: &EditSession| {
         kintsugi_core::wording_after(&doc, &target, s).map_err(|e| e.to_string())
     });

@@ -117,7 +117,12 @@ impl egui::TextBuffer for SecretText {
 }
 
 /// A passphrase field: label, password mode, wiped undo history. Returns the response.
-fn secret_field(ui: &mut Ui, label: &str, text: &mut SecretText, id: &str) -> egui::Response {
+pub(crate) fn secret_field(
+    ui: &mut Ui,
+    label: &str,
+    text: &mut SecretText,
+    id: &str,
+) -> egui::Response {
     let l = ui.label(RichText::new(label).strong());
     ui.add(
         egui::TextEdit::singleline(text)
@@ -129,7 +134,7 @@ fn secret_field(ui: &mut Ui, label: &str, text: &mut SecretText, id: &str) -> eg
 }
 
 /// Forgets what egui keeps of a passphrase field (its undo history).
-fn forget_field(ctx: &egui::Context, id: &str) {
+pub(crate) fn forget_field(ctx: &egui::Context, id: &str) {
     egui::text_edit::TextEditState::default().store(ctx, Id::unique(id));
 }
 

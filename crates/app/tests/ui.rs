@@ -317,6 +317,7 @@ fn partners_answers_stay_hidden_until_i_answer() {
     .unwrap();
     b.save(kintsugi_service::now_ms()).unwrap();
     // The partner's couple document reaches this device (as sync would deliver it).
+    common::pair_vaults(&mut a, &b);
     let mut theirs = b.model_mut().doc_mut(DocKind::Couple).fork();
     a.model_mut()
         .doc_mut(DocKind::Couple)

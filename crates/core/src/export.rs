@@ -434,7 +434,7 @@ pub(crate) struct TextChange {
 /// The edit sessions of `target` that overlap the period; None without the couple document
 /// (or when its history cannot be read, which then leaves only the current wording).
 pub(crate) fn text_changes(c: &ExportCtx<'_>, target: &TextTarget) -> Option<Vec<TextChange>> {
-    let history = crate::history::text_history(c.couple?, target).ok()?;
+    let history = crate::history::text_history_verified(c.couple?, target, &c.v.authorship).ok()?;
     Some(
         history
             .sessions

@@ -9,6 +9,7 @@ use automerge::legacy::{ElementId, Key, ObjectId, OpId, OpType};
 use automerge::{Automerge, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value};
 use serde::Serialize;
 
+use crate::authorship::Authorship;
 use crate::features::agreement::AGREEMENT;
 use crate::features::triggers::PLAN;
 use crate::ids::{PartnerId, Timestamp};
@@ -118,6 +119,7 @@ impl Actors {
 /// What one change did to the text.
 struct TextChange {
     ts: Timestamp,
+    seq: u64,
     restore: bool,
     by: Option<String>,
     /// Inserted elements: (element, the element it was typed after, its text).
@@ -128,6 +130,17 @@ struct TextChange {
 /// Lists the edit sessions of the text, oldest first. Reads every change of the document once
 /// (the cost grows with the whole history, so callers run it off the UI thread).
 pub fn text_history(doc: &Automerge, target: &TextTarget) -> Result<TextHistory, CoreError> {
+    text_history_verified(doc, target, &Authorship::default())
+}
+
+/// [`text_history`] with each session's author taken from who verifiably wrote its changes
+/// (`View::authorship`): a change's own `edited_by` or automerge author counts only for
+/// changes written before verification began.
+pub fn text_history_verified(
+    doc: &Automerge,
+    target: &TextTarget,
+    authors: &Authorship,
+) -> Result<TextHistory, CoreError> {
     let obj = target.obj(doc)?;
     let wanted = match &obj {
         ObjId::Id(counter, actor, _) => OpId(*counter, actor.clone()),
@@ -147,6 +160,7 @@ pub fn text_history(doc: &Automerge, target: &TextTarget) -> Result<TextHistory,
         let start = expanded.start_op.get();
         let mut tc = TextChange {
             ts: expanded.time,
+            seq: expanded.seq,
             restore: expanded.message.as_deref() == Some(RESTORE_MESSAGE),
             by: None,
             inserts: Vec::new(),
@@ -197,7 +211,7 @@ pub fn text_history(doc: &Automerge, target: &TextTarget) -> Result<TextHistory,
     for i in order {
         let (actor, tc) = &touching[i];
         // automerge records the author once per actor (on its first change).
-        let by = tc
+        let named = tc
             .by
             .clone()
             .or_else(|| {
@@ -205,6 +219,7 @@ pub fn text_history(doc: &Automerge, target: &TextTarget) -> Result<TextHistory,
                     .and_then(|a| std::str::from_utf8(a.as_bytes()).ok().map(str::to_owned))
             })
             .or_else(|| actor_partner.get(actor).cloned());
+        let by = authors.change_author(actor, tc.seq, named);
         let idx = match open.get(&by) {
             Some(&s)
                 if !tc.restore

@@ -5,6 +5,7 @@
 //! devices. [`Model`] holds one of each for the local partner and is the only way the rest of the
 //! program changes them.
 
+pub mod authorship;
 mod command;
 mod erase;
 mod export;
@@ -20,11 +21,13 @@ mod schema;
 mod text;
 mod write;
 
+pub use authorship::{Authorship, DeviceKey, Enrolment, Signer, Trust, UNVERIFIED, Writer};
 pub use command::{ApologyFields, Command, DailyAnswers, WeeklyAnswers};
 pub use export::{ExportFormat, ExportScope, escape_html, export, export_document};
 pub use features::*;
 pub use history::{
-    EditSession, SESSION_GAP_MS, TextHistory, TextTarget, text_history, wording_after, wording_at,
+    EditSession, SESSION_GAP_MS, TextHistory, TextTarget, text_history, text_history_verified,
+    wording_after, wording_at,
 };
 pub use ids::{ItemId, PartnerId, Timestamp, parse_date, week_of, week_of as iso_week};
 pub use migrate::format_hashes;

@@ -1,8 +1,12 @@
 //! The local partner's two documents and the commands that change them.
 
+use std::cell::RefCell;
+use std::sync::Arc;
+
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, AutomergeError, ROOT, ReadDoc};
 
+use crate::authorship::{self, Authorship, Checked, DeviceKey, Signer, Trust, Writers};
 use crate::command::Command;
 use crate::features::{
     self, View, agreement, apologies, breaks, checkins, commitments, disclosures, journal, profile,
@@ -66,6 +70,15 @@ pub struct Model {
     /// The private document was rebuilt or replaced by a newer lineage (`erase.rs`): its store
     /// must be replaced whole, in a fresh file, not appended to.
     private_rewritten: bool,
+    /// The keys this device trusts first hand; None reads every author as written (a model
+    /// no device key was handed to: tests of other things, tools).
+    trust: Option<Trust>,
+    /// This device's key: with it every commit signs the claim for this device's actor.
+    signer: Option<Arc<dyn Signer>>,
+    /// Signatures and claims already checked.
+    checked: RefCell<Checked>,
+    /// The authorship the cached items were read with, and whether any showed as unverified.
+    read_with: Option<(Authorship, bool)>,
 }
 
 /// The automerge author of a partner's changes: the partner id's bytes.
@@ -117,6 +130,10 @@ impl Model {
             saved,
             now: None,
             private_rewritten: false,
+            trust: None,
+            signer: None,
+            checked: RefCell::default(),
+            read_with: None,
         })
     }
 
@@ -130,6 +147,71 @@ impl Model {
     /// older time (a clock set back) can only make them more lenient, never hide what showed.
     fn saw_time(&mut self, now: Timestamp) {
         self.now = Some(self.now.map_or(now, |seen| seen.max(now)));
+    }
+
+    /// Hands in the keys authorship is verified with and this device's own key, which signs
+    /// the claims of its actors from now on. On the first open by a version that verifies,
+    /// records which changes were written before (they keep the author they name) and signs
+    /// the actors of this partner's private document, which only their own devices write.
+    /// Writes and commits; the caller saves.
+    pub fn set_authorship(
+        &mut self,
+        trust: Trust,
+        signer: Arc<dyn Signer>,
+        now: Timestamp,
+    ) -> Result<(), CoreError> {
+        self.commit(now);
+        if !authorship::has_before(&self.private) {
+            // A store never saved holds nothing written before: verification starts with it.
+            let stored = !self.saved[DocKind::Couple as usize].is_empty();
+            authorship::mark_before(&mut self.couple, &mut self.private, stored)?;
+            if stored {
+                authorship::claim_legacy(&mut self.couple, &mut self.private, &self.me, &signer)?;
+            }
+        }
+        self.trust = Some(trust);
+        self.signer = Some(signer);
+        self.commit(now);
+        self.items.clear();
+        self.read_with = None;
+        Ok(())
+    }
+
+    /// Replaces the keys trusted first hand (a device paired or unpaired).
+    pub fn set_trust(&mut self, trust: Trust) {
+        self.trust = Some(trust);
+    }
+
+    /// Who verifiably wrote what, as this device reads it now.
+    pub fn authorship(&self) -> Authorship {
+        match &self.trust {
+            Some(t) => authorship::read(
+                &self.couple,
+                &self.private,
+                &self.me,
+                t,
+                &mut self.checked.borrow_mut(),
+            ),
+            None => Authorship::default(),
+        }
+    }
+
+    /// Signs into the couple document that `device` (just paired with this one) belongs to
+    /// `member`, so the devices of both partners that never met it learn its key. The caller
+    /// commits and saves.
+    pub fn enrol_device(
+        &mut self,
+        device: &DeviceKey,
+        member: &PartnerId,
+        now: Timestamp,
+    ) -> Result<(), CoreError> {
+        let Some(signer) = self.signer.clone() else {
+            return Ok(());
+        };
+        self.commit(now);
+        authorship::enrol(&mut self.couple, device, member, now, &signer)?;
+        self.commit(now);
+        Ok(())
     }
 
     pub fn me(&self) -> &PartnerId {
@@ -249,7 +331,27 @@ impl Model {
                 changed.push(kind);
             }
         }
+        if changed.contains(&DocKind::Couple) {
+            self.claim_own(now);
+        }
         changed
+    }
+
+    /// Signs the claim for this device's actor up to its change just committed, as a change of
+    /// its own (a claim cannot cover the change that holds it).
+    fn claim_own(&mut self, now: Timestamp) {
+        let Some(signer) = self.signer.clone() else {
+            return;
+        };
+        let actor = self.couple.get_actor().clone();
+        // A claim that cannot be written leaves the change unverified: shown as such, not lost.
+        if matches!(
+            authorship::claim(&mut self.couple, &actor, &self.me, &signer),
+            Ok(true)
+        ) {
+            self.couple
+                .commit_with(CommitOptions::default().with_time(now));
+        }
     }
 
     /// Applies one command. On error nothing of the command remains in the documents.
@@ -273,6 +375,7 @@ impl Model {
                     .with_time(now)
                     .with_message(crate::history::RESTORE_MESSAGE),
             );
+            self.claim_own(now);
         }
         if result.is_err() {
             for (kind, n) in [(DocKind::Couple, before.0), (DocKind::Private, before.1)] {
@@ -404,13 +507,31 @@ impl Model {
             self.items.scan(DocKind::Couple, &mut self.couple);
             self.items.scan(DocKind::Private, &mut self.private);
         }
-        f(&ReadDocs {
+        // Cached items carry the authors they were read with: read them again when a verdict
+        // may have changed (a key trusted or a claim arriving after what it covers).
+        let auth = self.authorship();
+        let stale = match &self.read_with {
+            Some((before, unverified)) => {
+                before.verdicts() != auth.verdicts() || (*unverified && *before != auth)
+            }
+            None => true,
+        };
+        if stale {
+            self.items.clear();
+        }
+        let writers = Writers::new(auth);
+        let out = f(&ReadDocs {
             couple: &self.couple,
             private: &self.private,
             me: &self.me,
             now: self.now,
             cache: cached.then_some(&self.items),
-        })
+            writers: &writers,
+        });
+        let unverified =
+            writers.unverified.get() || (!stale && self.read_with.as_ref().is_some_and(|r| r.1));
+        self.read_with = Some((writers.auth, unverified));
+        out
     }
 
     /// Reveals sealed check-ins whose day or week both partners have now answered: my answers
@@ -464,6 +585,7 @@ impl Model {
             me: &self.me,
             now: self.now,
             cache,
+            writers: &Writers::new(self.authorship()),
         })
     }
 }
@@ -479,6 +601,8 @@ fn read_view_with(r: &ReadDocs<'_>) -> View {
         errors.push(e);
     }
     features::read_view(r, &mut v, &mut errors);
+    authorship::settle_partner(r, &mut v);
+    v.authorship = r.writers.auth.clone();
     v.errors = errors;
     v
 }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, Value};
 use serde::{Deserialize, Serialize};
 
+use crate::authorship::Writers;
 use crate::ids::PartnerId;
 use crate::model::DocKind;
 use crate::refresh::{CachedMap, ItemCache};
@@ -22,6 +23,8 @@ pub(crate) struct ReadDocs<'a> {
     pub now: Option<crate::ids::Timestamp>,
     /// The previous read's items, for [`collect_cached`]; None reads everything.
     pub cache: Option<&'a ItemCache>,
+    /// Who verifiably wrote what: every author read goes through it.
+    pub writers: &'a Writers,
 }
 
 /// One item that could not be read, and why, in words a person can act on.
@@ -232,6 +235,34 @@ impl<'a> Rd<'a> {
                     .collect()
             }
             Some(_) => Err(self.err(key, "has the wrong type (expected a list)")),
+        }
+    }
+
+    /// The member named at `key` as its author, if the op that wrote it was verifiably
+    /// written by that member; else [`crate::authorship::UNVERIFIED`].
+    pub fn author(&self, key: &str, w: &Writers) -> Result<PartnerId, ItemError> {
+        self.opt_author(key, w)?
+            .ok_or_else(|| self.err(key, "is missing"))
+    }
+
+    pub fn opt_author(&self, key: &str, w: &Writers) -> Result<Option<PartnerId>, ItemError> {
+        let Some(claimed) = self.opt_str(key)? else {
+            return Ok(None);
+        };
+        Ok(Some(self.author_of_field(key, &claimed, w)?))
+    }
+
+    /// `claimed` (a key naming its member, like an affirmation's) as the author, if the op that
+    /// wrote this item's `key` was verifiably written by that member.
+    pub fn author_of_field(
+        &self,
+        key: &str,
+        claimed: &str,
+        w: &Writers,
+    ) -> Result<PartnerId, ItemError> {
+        match self.get(key)? {
+            Some((_, id)) => Ok(w.author(self.doc, claimed, &id)),
+            None => Err(self.err(key, "is missing")),
         }
     }
 

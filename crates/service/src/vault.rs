@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use kintsugi_core::automerge::ActorId;
-use kintsugi_core::{Command, CoreError, DocKind, Model, PartnerId, Timestamp, View};
+use kintsugi_core::{
+    Command, CoreError, DocKind, Model, PartnerId, Signer, Timestamp, Trust, View,
+};
 use kintsugi_store::{DocKey, KdfParams, SecretString, Store, StoreError};
 
 const SETTING_PARTNER: &str = "partner_id";
@@ -13,6 +15,24 @@ const SETTING_PARTNER: &str = "partner_id";
 /// history; cleared once the rebuilt document replaced it. A kill in between redoes the erasure
 /// at the next open.
 const SETTING_ERASE_DUE: &str = "private_erase_due";
+
+/// This device's key as the model signs with it.
+struct DeviceSigner {
+    /// Wiped when the model drops it (at lock and close).
+    secret: secrecy::SecretBox<[u8; 32]>,
+    public: [u8; 32],
+}
+
+impl Signer for DeviceSigner {
+    fn key(&self) -> [u8; 32] {
+        self.public
+    }
+
+    fn sign(&self, message: &[u8]) -> [u8; 64] {
+        use secrecy::ExposeSecret;
+        kintsugi_sync::signing::sign(self.secret.expose_secret(), message)
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
@@ -171,7 +191,7 @@ impl Vault {
             },
         )?;
         let erase_due = matches!(store.get_setting(SETTING_ERASE_DUE), Ok(Some(_)));
-        Ok(Vault {
+        let mut vault = Vault {
             store,
             compactor: None,
             model,
@@ -179,7 +199,79 @@ impl Vault {
             dirty: erase_due,
             cache_stale: true,
             erase_due,
+        };
+        vault.start_authorship()?;
+        Ok(vault)
+    }
+
+    /// Hands the model this device's key (it signs the claims of this device's actors) and the
+    /// keys it trusts first hand. The first open by this version also records what was written
+    /// before and signs this partner's older actors; those changes are saved with the next
+    /// save, like any.
+    fn start_authorship(&mut self) -> Result<(), VaultError> {
+        let secret = self.secret_key()?;
+        let trust = self.trust(&secret)?;
+        let signer = Arc::new(DeviceSigner {
+            public: kintsugi_sync::transport::endpoint_id_of(&secret),
+            secret: secrecy::SecretBox::new(Box::new(secret)),
+        });
+        let path = self.store.path().display().to_string();
+        self.model
+            .set_authorship(trust, signer, crate::now_ms())
+            .map_err(|source| VaultError::Document {
+                doc: "couple",
+                path,
+                source: Box::new(source),
+            })
+    }
+
+    /// This device's own key and its own devices' keys (they write for me) and the partner's
+    /// devices' keys, as paired.
+    fn trust(&self, secret: &[u8; 32]) -> Result<Trust, VaultError> {
+        let mut own = std::collections::BTreeSet::new();
+        let mut partner = std::collections::BTreeSet::new();
+        own.insert(kintsugi_sync::transport::endpoint_id_of(secret));
+        for (id, rec) in self.peers()? {
+            match rec.scope() {
+                kintsugi_sync::session::Scope::OwnDevice => own.insert(id),
+                kintsugi_sync::session::Scope::Partner => partner.insert(id),
+            };
+        }
+        Ok(Trust {
+            verify: kintsugi_sync::signing::verify,
+            own,
+            partner,
         })
+    }
+
+    /// Reads the paired devices again into the keys authorship is verified with.
+    pub fn refresh_trust(&mut self) -> Result<(), VaultError> {
+        let secret = self.secret_key()?;
+        let trust = self.trust(&secret)?;
+        self.model.set_trust(trust);
+        Ok(())
+    }
+
+    /// Signs into the couple document that the device `peer`, just paired, belongs to `member`
+    /// (me for an own device), so both partners' devices that never met it trust its claims and
+    /// show that it was added. Saved with the next save.
+    pub fn enrol_device(
+        &mut self,
+        peer: &[u8; 32],
+        member: &PartnerId,
+        now: Timestamp,
+    ) -> Result<(), VaultError> {
+        self.refresh_trust()?;
+        let path = self.store.path().display().to_string();
+        self.model
+            .enrol_device(peer, member, now)
+            .map_err(|source| VaultError::Document {
+                doc: "couple",
+                path,
+                source: Box::new(source),
+            })?;
+        self.dirty = true;
+        Ok(())
     }
 
     /// Heads of both documents, as hex with the document's name (what the view cache records).
@@ -554,8 +646,10 @@ impl Vault {
         Ok(self.store.put_peer(id, &bytes)?)
     }
 
-    pub fn remove_peer(&self, id: &[u8; 32]) -> Result<bool, VaultError> {
-        Ok(self.store.remove_peer(id)?)
+    pub fn remove_peer(&mut self, id: &[u8; 32]) -> Result<bool, VaultError> {
+        let removed = self.store.remove_peer(id)?;
+        self.refresh_trust()?;
+        Ok(removed)
     }
 
     pub fn network_settings(&self) -> crate::NetworkSettings {

@@ -12,7 +12,7 @@ pub(crate) const NAME: &str = "view";
 const MAGIC: &[u8; 8] = b"kvcache\0";
 /// Raise with any change to the `View` types (their serde shape): an old cache then reads as
 /// missing instead of as wrong values.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// A cached view and the document heads it was read at (`Vault::heads`).
 pub struct CachedView {

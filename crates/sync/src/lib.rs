@@ -3,6 +3,7 @@
 mod chunks;
 pub mod pairing;
 pub mod session;
+pub mod signing;
 pub mod transport;
 pub mod wire;
 

@@ -95,12 +95,37 @@ pub fn click(h: &mut Harness<'_, KintsugiApp>, label: &str) {
     settle(h);
 }
 
+/// Records `other` as a device `v` paired with (its partner's, or its own when both are the
+/// same partner's), as pairing does: only paired devices exchange documents, and authors are
+/// verified against the paired devices' keys.
+pub fn pair_vaults(v: &mut Vault, other: &Vault) {
+    let id = kintsugi_service::endpoint_id_of(&other.secret_key().expect("device key"));
+    if v.peers().expect("peers").iter().any(|(p, _)| *p == id) {
+        return;
+    }
+    let own = v.me() == other.me();
+    let rec = kintsugi_service::PeerRecord {
+        scope: if own { "own_device" } else { "partner" }.into(),
+        addrs: Vec::new(),
+        label: "paired in a test".into(),
+        paired_at: 1,
+        last_synced: None,
+        synced_heads: Vec::new(),
+        addr_seen: Default::default(),
+        last_path: None,
+    };
+    v.put_peer(&id, &rec).expect("pair");
+    v.refresh_trust().expect("trust");
+}
+
 /// What a sync would deliver: the couple document of `from` merged into `into`, then the
 /// reveal of check-ins the service runs after a peer's changes arrive. Neither vault may be
 /// open in a worker at the time.
 pub fn deliver(from: &Path, into: &Path) {
     let mut src = Vault::open(from).expect("open sender");
     let mut dst = Vault::open(into).expect("open receiver");
+    pair_vaults(&mut dst, &src);
+    pair_vaults(&mut src, &dst);
     let mut theirs = src.model_mut().doc_mut(DocKind::Couple).fork();
     dst.model_mut()
         .doc_mut(DocKind::Couple)

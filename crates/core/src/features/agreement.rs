@@ -6,6 +6,7 @@ use automerge::{AutoCommit, ObjId, ObjType, ReadDoc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::authorship::Writers;
 use crate::command::Command;
 use crate::export::{ExportCtx, Report, changes_report, date_of, entry, text_changes};
 use crate::features::View;
@@ -212,7 +213,11 @@ pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, now: Timestamp) -> Resu
             }
         }
         Command::AffirmAgreement => {
-            let digest = agreement_digest(&read_sections(d.couple, &mut Vec::new()));
+            let digest = agreement_digest(&read_sections(
+                d.couple,
+                &Writers::unchecked(),
+                &mut Vec::new(),
+            ));
             let affirmations = top(d.couple, AFFIRMATIONS)?;
             let a = d.couple.put_object(&affirmations, me, ObjType::Map)?;
             d.couple.put(&a, "v", ITEM_VERSION)?;
@@ -225,13 +230,13 @@ pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, now: Timestamp) -> Resu
 }
 
 pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) {
-    v.agreement = read_sections(r.couple, errors);
+    v.agreement = read_sections(r.couple, r.writers, errors);
     v.agreement_digest = agreement_digest(&v.agreement);
     let digest = v.agreement_digest.clone();
     v.affirmations = collect(r.couple, AFFIRMATIONS, errors, |id, a| {
         let d = a.str("digest")?;
         Ok(Affirmation {
-            by: PartnerId(id.to_owned()),
+            by: a.author_of_field("digest", id, r.writers)?,
             at: a.i64("at")?,
             current: d == digest,
             digest: d,
@@ -239,7 +244,7 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
     });
 }
 
-fn read_sections(doc: &AutoCommit, errors: &mut Vec<ItemError>) -> Vec<Section> {
+fn read_sections(doc: &AutoCommit, w: &Writers, errors: &mut Vec<ItemError>) -> Vec<Section> {
     // A malformed review is reported on its own: it must not hide the section it belongs to.
     let review_errors = std::cell::RefCell::new(Vec::new());
     let mut sections = collect(doc, AGREEMENT, errors, |id, s| {
@@ -249,11 +254,11 @@ fn read_sections(doc: &AutoCommit, errors: &mut Vec<ItemError>) -> Vec<Section> 
             title: s.str("title")?,
             body: s.str_or_empty("body")?,
             order: s.opt_i64("order")?.unwrap_or(i64::MAX),
-            edited_by: s.opt_str("edited_by")?.map(PartnerId),
+            edited_by: edited_by(s, w)?,
             edited_at: s.opt_i64("edited_at")?,
             review_on: s.opt_str("review_on")?,
             ended_at: s.opt_i64("ended_at")?,
-            reviews: read_reviews(s, &mut review_errors.borrow_mut()),
+            reviews: read_reviews(s, w, &mut review_errors.borrow_mut()),
         })
     });
     errors.append(&mut review_errors.borrow_mut());
@@ -261,7 +266,19 @@ fn read_sections(doc: &AutoCommit, errors: &mut Vec<ItemError>) -> Vec<Section> 
     sections
 }
 
-fn read_reviews(s: &Rd<'_>, errors: &mut Vec<ItemError>) -> Vec<SectionReview> {
+/// Who last edited the section: `edited_by`, if the same member verifiably wrote both it and
+/// `edited_at`. (A device that writes only the time keeps the name standing, which automerge
+/// does not even record as a write when it is the same value.)
+fn edited_by(s: &Rd<'_>, w: &Writers) -> Result<Option<PartnerId>, ItemError> {
+    Ok(
+        match (s.opt_author("edited_by", w)?, s.opt_i64("edited_at")?) {
+            (Some(by), Some(_)) => Some(s.author_of_field("edited_at", &by.0, w)?),
+            (by, _) => by,
+        },
+    )
+}
+
+fn read_reviews(s: &Rd<'_>, w: &Writers, errors: &mut Vec<ItemError>) -> Vec<SectionReview> {
     let mut reviews = Vec::new();
     for key in s.keys() {
         let Some(id) = key.strip_prefix(REVIEW_PREFIX) else {
@@ -272,7 +289,7 @@ fn read_reviews(s: &Rd<'_>, errors: &mut Vec<ItemError>) -> Vec<SectionReview> {
             let outcome = r.str("outcome")?;
             Ok(SectionReview {
                 id: ItemId(id.to_owned()),
-                by: PartnerId(r.str("by")?),
+                by: r.author("by", w)?,
                 at: r.i64("at")?,
                 outcome: ReviewOutcome::parse(&outcome).ok_or_else(|| {
                     ItemError::new(r.place(), format!("has an unknown outcome '{outcome}'"))

@@ -74,7 +74,7 @@ pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, now: Timestamp) -> Resu
 
 pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) {
     v.apologies = collect_cached(r, DocKind::Couple, SHARED, errors, |id, a| {
-        read_apology(id, a, PartnerId(a.str("by")?))
+        read_apology(id, a, a.author("by", r.writers)?)
     });
     v.apology_drafts = collect(r.private, DRAFTS, errors, |id, a| {
         read_apology(id, a, r.me.clone())

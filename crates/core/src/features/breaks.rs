@@ -4,6 +4,7 @@ use automerge::ObjType;
 use automerge::transaction::Transactable;
 use serde::{Deserialize, Serialize};
 
+use crate::authorship::Writers;
 use crate::command::Command;
 use crate::export::{ExportCtx, Report, entry, time_of};
 use crate::features::View;
@@ -131,7 +132,7 @@ pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, now: Timestamp) -> Resu
 
 fn current(d: &WriteDocs<'_>, now: Timestamp) -> Option<Break> {
     let mut v = View::default();
-    read_into(d.couple, &mut v, &mut Vec::new());
+    read_into(d.couple, &Writers::unchecked(), &mut v, &mut Vec::new());
     v.current_break(now).cloned()
 }
 
@@ -139,7 +140,7 @@ fn current(d: &WriteDocs<'_>, now: Timestamp) -> Option<Break> {
 fn running(d: &WriteDocs<'_>, id: &ItemId, now: Timestamp) -> Result<automerge::ObjId, CoreError> {
     let obj = item(d.couple, BREAKS, id, "break")?;
     let mut v = View::default();
-    read_into(d.couple, &mut v, &mut Vec::new());
+    read_into(d.couple, &Writers::unchecked(), &mut v, &mut Vec::new());
     match v.breaks.iter().find(|b| &b.id == id) {
         Some(b) if b.is_running(now) => Ok(obj),
         Some(_) => Err(invalid("that break is already over")),
@@ -155,10 +156,10 @@ fn clock(ms: Timestamp) -> String {
 }
 
 pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) {
-    read_into(r.couple, v, errors);
+    read_into(r.couple, r.writers, v, errors);
 }
 
-fn read_into(doc: &automerge::AutoCommit, v: &mut View, errors: &mut Vec<ItemError>) {
+fn read_into(doc: &automerge::AutoCommit, w: &Writers, v: &mut View, errors: &mut Vec<ItemError>) {
     v.breaks = collect(doc, BREAKS, errors, |id, b| {
         let mut extensions = Vec::new();
         if let Ok(ext) = b.map("extensions") {
@@ -169,7 +170,7 @@ fn read_into(doc: &automerge::AutoCommit, v: &mut View, errors: &mut Vec<ItemErr
                     return Err(ItemError::new(e.place(), "has an extension out of range"));
                 }
                 extensions.push(BreakExtension {
-                    by: PartnerId(e.str("by")?),
+                    by: e.author("by", w)?,
                     minutes: minutes as u32,
                     at: e.i64("at")?,
                 });
@@ -181,7 +182,7 @@ fn read_into(doc: &automerge::AutoCommit, v: &mut View, errors: &mut Vec<ItemErr
             for who in m.keys() {
                 let at = m.i64(&who)?;
                 if ended.as_ref().is_none_or(|(_, t)| at < *t) {
-                    ended = Some((PartnerId(who), at));
+                    ended = Some((m.author_of_field(&who, &who, w)?, at));
                 }
             }
         }
@@ -189,7 +190,7 @@ fn read_into(doc: &automerge::AutoCommit, v: &mut View, errors: &mut Vec<ItemErr
         let extra: i64 = extensions.iter().map(|e| e.minutes as i64 * 60_000).sum();
         Ok(Break {
             id: ItemId(id.to_owned()),
-            started_by: PartnerId(b.str("by")?),
+            started_by: b.author("by", w)?,
             started_at: b.i64("at")?,
             note: b.str_or_empty("note")?,
             ends_at: planned.saturating_add(extra),

@@ -7,6 +7,7 @@ use automerge::{ObjType, ReadDoc, ScalarValue, Value};
 use chrono::{NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
+use crate::authorship::Writers;
 use crate::command::Command;
 use crate::export::{ExportCtx, ExportScope, Report, dash, entry};
 use crate::features::View;
@@ -634,6 +635,15 @@ fn read_seal_rec(s: &Rd<'_>, kind: Kind, period: &str, by: &str) -> Result<SealR
     })
 }
 
+/// Who wrote an answer: the verified writer of its `by` in the couple document (`w`), or the
+/// field itself in my private document, which only my own devices write.
+fn author(c: &Rd<'_>, w: Option<&Writers>) -> Result<PartnerId, ItemError> {
+    match w {
+        Some(w) => c.author("by", w),
+        None => Ok(PartnerId(c.str("by")?)),
+    }
+}
+
 /// One of my own answers waiting in the private document.
 #[derive(Clone)]
 enum Sealed {
@@ -641,10 +651,12 @@ enum Sealed {
     Weekly(WeeklyCheckIn),
 }
 
-fn read_daily(c: &Rd<'_>, sealed: bool) -> Result<DailyCheckIn, ItemError> {
+/// `w` verifies the author in the couple document; my own sealed answers (private
+/// document, which only my devices write) need none.
+fn read_daily(c: &Rd<'_>, sealed: bool, w: Option<&Writers>) -> Result<DailyCheckIn, ItemError> {
     Ok(DailyCheckIn {
         date: c.str("date")?,
-        by: PartnerId(c.str("by")?),
+        by: author(c, w)?,
         mood: c.scale("mood", 5)?,
         connection: c.scale("connection", 5)?,
         safety: c.scale("safety", 5)?,
@@ -656,10 +668,10 @@ fn read_daily(c: &Rd<'_>, sealed: bool) -> Result<DailyCheckIn, ItemError> {
     })
 }
 
-fn read_weekly(c: &Rd<'_>, sealed: bool) -> Result<WeeklyCheckIn, ItemError> {
+fn read_weekly(c: &Rd<'_>, sealed: bool, w: Option<&Writers>) -> Result<WeeklyCheckIn, ItemError> {
     Ok(WeeklyCheckIn {
         week: c.str("week")?,
-        by: PartnerId(c.str("by")?),
+        by: author(c, w)?,
         how_it_went: c.str_or_empty("how_it_went")?,
         agreements: c.str_or_empty("agreements")?,
         commitments: c.str_or_empty("commitments")?,
@@ -685,10 +697,10 @@ struct Copy<T> {
 fn read_copy<T>(
     key: &str,
     c: &Rd<'_>,
-    read: fn(&Rd<'_>, bool) -> Result<T, ItemError>,
+    read: impl Fn(&Rd<'_>) -> Result<T, ItemError>,
     says: fn(&T) -> (&str, &PartnerId),
 ) -> Result<Copy<T>, ItemError> {
-    let answer = read(c, false)?;
+    let answer = read(c)?;
     let (period, by) = says(&answer);
     if key != format!("{period}/{by}") {
         return Err(ItemError::new(
@@ -706,10 +718,20 @@ fn read_copy<T>(
 
 pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) {
     let daily = collect_cached(r, DocKind::Couple, DAILY, errors, |key, c| {
-        read_copy(key, c, read_daily, |a| (&a.date, &a.by))
+        read_copy(
+            key,
+            c,
+            |c| read_daily(c, false, Some(r.writers)),
+            |a| (&a.date, &a.by),
+        )
     });
     let weekly = collect_cached(r, DocKind::Couple, WEEKLY, errors, |key, c| {
-        read_copy(key, c, read_weekly, |a| (&a.week, &a.by))
+        read_copy(
+            key,
+            c,
+            |c| read_weekly(c, false, Some(r.writers)),
+            |a| (&a.week, &a.by),
+        )
     });
     let seals = collect_cached(r, DocKind::Couple, SEALS, errors, |key, s| {
         let mut parts = key.splitn(3, '/');
@@ -723,6 +745,13 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
                 format!("has an unknown kind '{kind}'"),
             ));
         };
+        // A seal under my id or the partner's must be written by that person's devices.
+        if s.author("by", r.writers)?.0 != by {
+            return Err(ItemError::new(
+                s.place(),
+                "was not written by a device of the one it names; it reveals nothing",
+            ));
+        }
         read_seal_rec(s, kind, period, by)
     });
     let checked = Checked::new(r, &seals, errors);
@@ -749,7 +778,7 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
                 ));
             }
         };
-        let by = PartnerId(n.str("by")?);
+        let by = n.author("by", r.writers)?;
         if !checked.is_member(&by) {
             return Err(ItemError::new(
                 n.place(),
@@ -770,8 +799,8 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
     // My own answers still sealed: shown to me, marked so, unless the revealed copy is there.
     let mine = collect_cached(r, DocKind::Private, SEALED, errors, |key, c| {
         match key.split_once('/').map(|(k, _)| kind_named(k)) {
-            Some(Some(Kind::Daily)) => read_daily(c, true).map(Sealed::Daily),
-            Some(Some(Kind::Weekly)) => read_weekly(c, true).map(Sealed::Weekly),
+            Some(Some(Kind::Daily)) => read_daily(c, true, None).map(Sealed::Daily),
+            Some(Some(Kind::Weekly)) => read_weekly(c, true, None).map(Sealed::Weekly),
             _ => Err(ItemError::new(
                 c.place(),
                 "is not a check-in this version knows",

@@ -535,7 +535,7 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
                     date,
                     note: e.str_or_empty("note")?,
                     at: e.i64("at")?,
-                    acknowledged_by: e.opt_str("acknowledged_by")?.map(PartnerId),
+                    acknowledged_by: e.opt_author("acknowledged_by", r.writers)?,
                     acknowledged_at: e.opt_i64("acknowledged_at")?,
                     ack_note: e.str_or_empty("ack_note")?,
                 });
@@ -578,7 +578,7 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
         };
         Ok(Commitment {
             id: ItemId(id.to_owned()),
-            by: PartnerId(c.str("by")?),
+            by: c.author("by", r.writers)?,
             text: c.str("text")?,
             rhythm,
             start,

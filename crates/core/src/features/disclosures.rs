@@ -59,7 +59,7 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
     v.disclosures = collect_cached(r, DocKind::Couple, DISCLOSURES, errors, |id, d| {
         Ok(Disclosure {
             id: ItemId(id.to_owned()),
-            by: PartnerId(d.str("by")?),
+            by: d.author("by", r.writers)?,
             text: d.str("text")?,
             before_asked: d.bool_or("before_asked", false)?,
             at: d.i64("at")?,

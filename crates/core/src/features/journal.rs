@@ -258,7 +258,9 @@ pub(crate) fn entries(r: &ReadDocs<'_>, errors: &mut Vec<ItemError>) -> Vec<Jour
 
 /// The shared copies in the couple document, unsorted.
 pub(crate) fn copies(r: &ReadDocs<'_>, errors: &mut Vec<ItemError>) -> Vec<SharedEntry> {
-    collect_cached(r, DocKind::Couple, SHARED_ENTRIES, errors, read_copy)
+    collect_cached(r, DocKind::Couple, SHARED_ENTRIES, errors, |id, e| {
+        read_copy(id, e, r.writers)
+    })
 }
 
 /// Read apart from [`read`] only to keep `View::errors` in the order it always had.
@@ -267,10 +269,14 @@ pub(crate) fn read_shared(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemE
     v.shared_entries.sort_by(|a, b| b.date.cmp(&a.date));
 }
 
-fn read_copy(id: &str, e: &Rd<'_>) -> Result<SharedEntry, ItemError> {
+fn read_copy(
+    id: &str,
+    e: &Rd<'_>,
+    w: &crate::authorship::Writers,
+) -> Result<SharedEntry, ItemError> {
     Ok(SharedEntry {
         id: ItemId(id.to_owned()),
-        by: PartnerId(e.str("by")?),
+        by: e.author("by", w)?,
         date: e.str("date")?,
         mood: e.opt_scale("mood", 5)?,
         tags: e.strings("tags")?,

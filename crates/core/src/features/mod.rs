@@ -36,7 +36,7 @@ pub use commitments::{
 };
 pub use disclosures::Disclosure;
 pub use journal::{JournalEntry, SharedEntry};
-pub use profile::Member;
+pub use profile::{Member, OUTSIDER_NAME, UNVERIFIED_NAME};
 pub use questions::{Answer, Question};
 pub use reminders::{
     Reminder, ReminderKind, ReminderSettings, due_reminders, parse_time, parse_weekly,
@@ -91,6 +91,9 @@ pub struct View {
     pub reminders: ReminderSettings,
     /// Items that could not be read (wrong type, too large, newer version). Shown, never fatal.
     pub errors: Vec<ItemError>,
+    /// Who verifiably wrote what: authors of histories, and the devices each partner added.
+    #[serde(default)]
+    pub authorship: crate::authorship::Authorship,
 }
 
 /// Fills every capability's part of the view. The calls are in the order `View::errors` has
@@ -153,6 +156,7 @@ mod tests {
     use crate::schema::{COUPLE_MAPS, PRIVATE_MAPS};
 
     const OWNED: &[&[&str]] = &[
+        crate::authorship::MAPS,
         profile::MAPS,
         journal::MAPS,
         agreement::MAPS,

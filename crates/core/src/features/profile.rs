@@ -19,6 +19,11 @@ pub(crate) const MEMBERS: &str = "members";
 #[cfg(test)]
 pub(crate) const MAPS: &[&str] = &[PROFILE, MEMBERS];
 
+/// Shown for an author no trusted device key vouches for.
+pub const UNVERIFIED_NAME: &str = "unverified (not from a verified device)";
+/// Shown for an id that belongs to neither partner.
+pub const OUTSIDER_NAME: &str = "someone outside this couple (unverified)";
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Member {
     pub id: PartnerId,
@@ -72,10 +77,18 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
 }
 
 impl View {
-    /// The other partner's display name, falling back to what they call themselves.
+    /// The name to show for an author: mine, the partner's (as I call them, falling back to
+    /// what they call themselves), or, for anyone else, never a partner's name: an author
+    /// whose device could not be verified, or an id that is neither partner's.
     pub fn name_of(&self, id: &PartnerId) -> String {
         if self.me.as_ref() == Some(id) {
             return self.my_name.clone();
+        }
+        if id.0 == crate::authorship::UNVERIFIED {
+            return UNVERIFIED_NAME.to_owned();
+        }
+        if self.authorship.checked && self.partner.as_ref() != Some(id) {
+            return OUTSIDER_NAME.to_owned();
         }
         if !self.partner_name.is_empty() {
             return self.partner_name.clone();

@@ -97,7 +97,7 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
                 let ans = ans?;
                 answers.push(Answer {
                     id: ItemId(aid),
-                    by: PartnerId(ans.str("by")?),
+                    by: ans.author("by", r.writers)?,
                     text: ans.str("text")?,
                     at: ans.i64("at")?,
                 });
@@ -106,7 +106,7 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
         answers.sort_by_key(|a| a.at);
         Ok(Question {
             id: ItemId(id.to_owned()),
-            asked_by: PartnerId(q.str("asked_by")?),
+            asked_by: q.author("asked_by", r.writers)?,
             text: q.str("text")?,
             at: q.i64("at")?,
             asked_again,

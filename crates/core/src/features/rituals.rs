@@ -230,11 +230,12 @@ fn mark_done(
 pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) {
     // A malformed day mark is reported on its own and does not hide the plan.
     let done_errors = std::cell::RefCell::new(Vec::new());
+    let w = r.writers;
     v.rituals = collect_cached(r, DocKind::Couple, RITUALS, errors, |id, r| {
         let kind = r.str("kind")?;
         Ok(Ritual {
             id: ItemId(id.to_owned()),
-            by: PartnerId(r.str("by")?),
+            by: r.author("by", w)?,
             kind: RitualKind::parse(&kind).ok_or_else(|| {
                 ItemError::new(r.place(), format!("has an unknown kind '{kind}'"))
             })?,
@@ -248,14 +249,18 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
                 None => None,
             },
             done_at: r.opt_i64("done_at")?,
-            done: read_done(r, &mut done_errors.borrow_mut()),
+            done: read_done(r, w, &mut done_errors.borrow_mut()),
         })
     });
     errors.append(&mut done_errors.borrow_mut());
     v.rituals.sort_by(|a, b| a.date.cmp(&b.date));
 }
 
-fn read_done(r: &crate::read::Rd<'_>, errors: &mut Vec<ItemError>) -> Vec<RitualDone> {
+fn read_done(
+    r: &crate::read::Rd<'_>,
+    w: &crate::authorship::Writers,
+    errors: &mut Vec<ItemError>,
+) -> Vec<RitualDone> {
     let mut done = Vec::new();
     for key in r.keys() {
         let Some(on) = key.strip_prefix(DONE_PREFIX) else {
@@ -267,7 +272,7 @@ fn read_done(r: &crate::read::Rd<'_>, errors: &mut Vec<ItemError>) -> Vec<Ritual
             }
             Ok(RitualDone {
                 on: on.to_owned(),
-                by: PartnerId(m.str("by")?),
+                by: m.author("by", w)?,
                 at: m.i64("at")?,
             })
         });

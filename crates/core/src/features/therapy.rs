@@ -190,7 +190,7 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
     v.therapy_topics = collect_cached(r, DocKind::Couple, TOPICS, errors, |id, t| {
         Ok(TherapyTopic {
             id: ItemId(id.to_owned()),
-            by: PartnerId(t.str("by")?),
+            by: t.author("by", r.writers)?,
             text: t.str("text")?,
             at: t.i64("at")?,
             discussed: t.bool_or("discussed", false)?,

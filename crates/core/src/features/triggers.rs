@@ -77,7 +77,7 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
     v.triggers = collect_cached(r, DocKind::Couple, TRIGGERS, errors, |id, t| {
         Ok(Trigger {
             id: ItemId(id.to_owned()),
-            by: PartnerId(t.str("by")?),
+            by: t.author("by", r.writers)?,
             note: t.str_or_empty("note")?,
             at: t.i64("at")?,
             acknowledged_at: t.opt_i64("acknowledged_at")?,
@@ -101,11 +101,14 @@ pub(crate) fn read_reassurance(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<
     }
     if let Ok(plans) = Rd::root_map(r.couple, REASSURANCE) {
         for k in plans.keys() {
-            match plans.str(&k) {
-                Ok(text) => v.reassurance_plans.push(ReassurancePlan {
-                    by: PartnerId(k),
+            let plan = plans.str(&k).and_then(|text| {
+                Ok(ReassurancePlan {
+                    by: plans.author_of_field(&k, &k, r.writers)?,
                     text,
-                }),
+                })
+            });
+            match plan {
+                Ok(p) => v.reassurance_plans.push(p),
                 Err(e) => errors.push(e),
             }
         }

@@ -159,7 +159,7 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
         let kind = w.str("kind")?;
         Ok(Win {
             id: ItemId(id.to_owned()),
-            by: PartnerId(w.str("by")?),
+            by: w.author("by", r.writers)?,
             kind: WinKind::parse(&kind).ok_or_else(|| {
                 ItemError::new(w.place(), format!("has an unknown kind '{kind}'"))
             })?,

@@ -73,6 +73,13 @@ impl Worker {
                         }
                     }
                     Ok(Request::Read(f)) => f(&lock(&self.vault)),
+                    Ok(Request::InviteOwnDevice(passphrase)) => {
+                        self.processed += 1;
+                        if let Err(e) = self.invite_own_device(passphrase) {
+                            self.last_error = Some((self.processed, Refusal::Net(e)));
+                        }
+                        view_changed = true;
+                    }
                     Ok(Request::Net(req)) => {
                         self.processed += 1;
                         if let Err(e) = self.net_request(req) {

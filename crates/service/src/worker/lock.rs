@@ -304,6 +304,7 @@ pub(super) fn supervise(
                 // Nothing to act on while locked; the window shows only the lock screen.
                 Request::Command(_)
                 | Request::Net(_)
+                | Request::InviteOwnDevice(_)
                 | Request::Lock
                 | Request::Passphrase(_)
                 | Request::SetAutoLock(_) => carry.processed += 1,

@@ -112,6 +112,8 @@ enum Request {
     Passphrase(lock::PassphraseRequest),
     /// Minutes without input before the window locks; None = never.
     SetAutoLock(Option<u32>),
+    /// Show a pairing code for a device of my own: with a passphrase set, only with it.
+    InviteOwnDevice(Option<secrecy::SecretString>),
 }
 
 struct Shared {
@@ -250,6 +252,13 @@ impl Handle {
 
     pub fn net(&self, req: NetRequest) {
         self.request(Request::Net(req));
+    }
+
+    /// Shows a pairing code for another device of mine. A device of mine receives my private
+    /// journal, so with a passphrase set it must be given again (someone at an unlocked
+    /// window is not necessarily its owner); a wrong or missing one is refused.
+    pub fn invite_own_device(&self, passphrase: Option<secrecy::SecretString>) {
+        self.request(Request::InviteOwnDevice(passphrase));
     }
 
     fn request(&self, r: Request) {

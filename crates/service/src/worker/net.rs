@@ -345,7 +345,7 @@ impl Worker {
             StatusEvent::Refused { peer } => {
                 tracing::info!(peer = %short(&peer), "refused an unpaired device");
             }
-            StatusEvent::Paired(p) => self.paired(p),
+            StatusEvent::Paired(p) => self.paired(p, false),
             StatusEvent::InviteClosed => self.invite = None,
         }
         false

@@ -7,8 +7,40 @@ use super::{INVITE_TTL, Request, Worker, lock};
 use crate::clock::now_ms;
 use crate::peers::{InviteView, NetError, PairingOutcome, PeerRecord};
 
+/// Said when a device of my own is to be added to passphrase-protected data without it.
+pub const OWN_DEVICE_NEEDS_PASSPHRASE: &str = "adding a device of your own needs your passphrase: that device will receive your private journal";
+
 impl Worker {
+    /// An invitation for a device of mine, once the passphrase (if one is set) is given.
+    pub(super) fn invite_own_device(
+        &mut self,
+        passphrase: Option<secrecy::SecretString>,
+    ) -> Result<(), NetError> {
+        {
+            let v = lock(&self.vault);
+            if v.store().is_encrypted() {
+                let Some(p) = passphrase else {
+                    return Err(NetError::other(OWN_DEVICE_NEEDS_PASSPHRASE));
+                };
+                v.store().check_passphrase(&p).map_err(|_| {
+                    NetError::other(
+                        "that is not the passphrase of this device's data; no device was added",
+                    )
+                })?;
+            }
+        }
+        self.invite_checked(true)
+    }
+
+    /// Without a passphrase check: refused for a device of my own while one is set.
     pub(super) fn invite(&mut self, own_device: bool) -> Result<(), NetError> {
+        if own_device && lock(&self.vault).store().is_encrypted() {
+            return Err(NetError::other(OWN_DEVICE_NEEDS_PASSPHRASE));
+        }
+        self.invite_checked(own_device)
+    }
+
+    fn invite_checked(&mut self, own_device: bool) -> Result<(), NetError> {
         self.go_online();
         let rt = self.net.as_ref().map(|n| n.rt.handle().clone());
         let _guard = rt.as_ref().map(|h| h.enter());
@@ -24,7 +56,8 @@ impl Worker {
             let info = if own_device {
                 serde_json::json!({ "partner_id": v.me().0 })
             } else {
-                serde_json::json!({ "name": view.my_name })
+                // `member`: whose device this is, for the enrolment the partner's device signs.
+                serde_json::json!({ "name": view.my_name, "member": v.me().0 })
             };
             let kind = if own_device {
                 PairingKind::OwnDevice
@@ -61,9 +94,12 @@ impl Worker {
         }
         self.go_online();
         let net = self.net.as_ref().ok_or_else(|| self.offline_reason())?;
-        let info = serde_json::json!({ "name": lock(&self.vault).view().my_name })
-            .to_string()
-            .into_bytes();
+        let info = {
+            let v = lock(&self.vault);
+            serde_json::json!({ "name": v.view().my_name, "member": v.me().0 })
+                .to_string()
+                .into_bytes()
+        };
         let node = net.node.clone();
         let tx = self.tx.clone();
         self.joining = true;
@@ -94,13 +130,15 @@ impl Worker {
                 )));
             }
         };
-        v.remove_peer(pid)
+        let pid = *pid;
+        let mut v = v;
+        v.remove_peer(&pid)
             .map_err(|e| NetError::other(e.to_string()))?;
         drop(v);
         if let Some(net) = &self.net {
-            net.node.remove_peer(*pid);
+            net.node.remove_peer(pid);
         }
-        self.connected.remove(pid);
+        self.connected.remove(&pid);
         Ok(())
     }
 
@@ -128,15 +166,16 @@ impl Worker {
                         return;
                     }
                 }
-                self.paired(p);
+                self.paired(p, true);
             }
             Err(e) => self.outcome = Some(PairingOutcome::Failed(e)),
         }
     }
 
-    pub(super) fn paired(&mut self, p: Paired) {
+    /// `joined`: this device joined with a code (else it invited).
+    pub(super) fn paired(&mut self, p: Paired, joined: bool) {
         let own_device = p.kind == PairingKind::OwnDevice;
-        let v = lock(&self.vault);
+        let mut v = lock(&self.vault);
         let view = v.view();
         let label = if own_device {
             "My other device".to_owned()
@@ -168,7 +207,27 @@ impl Worker {
             ))));
             return;
         }
+        // Signed into the couple document: my other devices and the partner's learn the new
+        // key from it, and every one of them shows that a device was added.
+        let member = if own_device {
+            v.me().clone()
+        } else {
+            PartnerId(
+                serde_json::from_slice::<serde_json::Value>(&p.info)
+                    .ok()
+                    .and_then(|j| j.get("member")?.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+            )
+        };
+        // A device joining as my own second device does not enrol the one that invited it:
+        // that one is not new, and it enrols the joiner itself.
+        if !(own_device && joined)
+            && let Err(e) = v.enrol_device(&p.peer, &member, now_ms())
+        {
+            tracing::warn!("the new device could not be enrolled: {e}");
+        }
         drop(v);
+        self.save_now();
         self.invite = None;
         self.outcome = Some(PairingOutcome::Paired {
             safety_code: p.safety_code.clone(),
