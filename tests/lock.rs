@@ -170,9 +170,31 @@ fn wrong_passphrase_change_and_remove() {
     assert!(err.contains("not paired"), "{err}");
     fails(d, None, &["sync", "--once", "--timeout", "1"]);
     fails(d, None, &["unpair", "abcd"]);
-    // Data intact after the refusals (opening and closing the file rewrites redb's own header,
-    // so the bytes are not compared).
+    // Data intact after the refusals.
     assert!(ok(d, Some(&first), &["journal", "list"]).contains("kept entry"));
+    // Guessing leaves no trace: the passphrase is tried before the file is opened for writing,
+    // so neither a byte nor the modification time changes.
+    let file = d.join(kintsugi_service::FILE_NAME);
+    let state = || {
+        (
+            std::fs::metadata(&file).unwrap().modified().unwrap(),
+            std::fs::read(&file).unwrap(),
+        )
+    };
+    let before = state();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    for args in [
+        &["journal", "list"][..],
+        &["lock", "remove"],
+        &["lock", "status"],
+    ] {
+        let err = fails(d, Some(&wrong), args);
+        assert!(err.contains("does not unlock"), "{err}");
+    }
+    assert!(
+        state() == before,
+        "a wrong passphrase changed the data file"
+    );
 
     ok(
         d,

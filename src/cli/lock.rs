@@ -155,8 +155,13 @@ pub fn run(vault: Vault, cmd: LockCmd, out: &mut dyn Write) -> Result<()> {
             new_passphrase_file,
         } => {
             let new = read_passphrase(&new_passphrase_file)?;
-            vault.change_passphrase(&new)?;
-            writeln!(out, "Passphrase changed for {path}.")?;
+            let mut total = 0;
+            vault.change_passphrase(&new, &mut |_, t| total = t)?;
+            writeln!(
+                out,
+                "Passphrase changed: {total} stored values in {path} are encrypted under a new \
+                 key; the old passphrase opens nothing from now on."
+            )?;
         }
         LockCmd::Remove => {
             let mut total = 0;

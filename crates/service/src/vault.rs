@@ -131,18 +131,17 @@ impl Vault {
         data_dir: &Path,
         passphrase: Option<&SecretString>,
     ) -> Result<OpenedStore, VaultError> {
-        let store = Store::open(data_dir)?;
+        // The passphrase is tried before the file is opened for writing: a wrong one leaves
+        // not a byte of it changed.
+        let store = Store::open_with(data_dir, passphrase).map_err(|e| match e {
+            StoreError::WrongPassphrase { path } => VaultError::WrongPassphrase {
+                path: path.display().to_string(),
+            },
+            other => VaultError::Store(other),
+        })?;
         let path = store.path().display().to_string();
         if store.is_locked() {
-            let Some(passphrase) = passphrase else {
-                return Err(VaultError::Locked { path });
-            };
-            store.unlock(passphrase).map_err(|e| match e {
-                StoreError::WrongPassphrase { .. } => {
-                    VaultError::WrongPassphrase { path: path.clone() }
-                }
-                other => VaultError::Store(other),
-            })?;
+            return Err(VaultError::Locked { path });
         }
         let partner = match store.get_setting(SETTING_PARTNER)? {
             Some(b) => PartnerId(String::from_utf8(b).map_err(|_| VaultError::Identity {
@@ -356,9 +355,9 @@ impl Vault {
         self.store.is_encrypted()
     }
 
-    /// Sets a passphrase: every stored value is encrypted in one transaction (LAYOUT.md,
-    /// "Encryption"), with Argon2id's default parameters. `progress(done, total)` after each
-    /// value.
+    /// Sets a passphrase: every stored value is encrypted into a fresh file that replaces the
+    /// old one in one step (LAYOUT.md, "Encryption"), with Argon2id's default parameters.
+    /// `progress(done, total)` after each value.
     pub fn set_passphrase(
         &self,
         passphrase: &SecretString,
@@ -371,14 +370,24 @@ impl Vault {
         Ok(())
     }
 
-    /// Changes the passphrase; only the wrapped key is rewritten.
-    pub fn change_passphrase(&self, passphrase: &SecretString) -> Result<(), VaultError> {
+    /// Changes the passphrase: a new data key, and every stored value re-encrypted under it
+    /// into a fresh file that replaces the old one in one step, so the old passphrase opens
+    /// nothing written from now on, even with a copy of the file from before.
+    /// `progress(done, total)` after each value.
+    pub fn change_passphrase(
+        &self,
+        passphrase: &SecretString,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<(), VaultError> {
         self.store
-            .change_passphrase(passphrase, KdfParams::DEFAULT)?;
+            .change_passphrase(passphrase, KdfParams::DEFAULT, &mut |p| {
+                progress(p.done, p.total)
+            })?;
         Ok(())
     }
 
-    /// Removes the passphrase: every stored value is decrypted in one transaction.
+    /// Removes the passphrase: every stored value is decrypted into a fresh file that replaces
+    /// the old one in one step.
     pub fn remove_passphrase(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<(), VaultError> {
         self.store
             .remove_passphrase(&mut |p| progress(p.done, p.total))?;

@@ -96,3 +96,66 @@ fn lock_stops_syncing_and_unlock_resumes() {
     let v = Vault::open_with(dir.path(), Some(&SecretString::from(PASS))).expect("unlock");
     assert_eq!(v.view().my_name, "Robin");
 }
+
+/// Modification time and every byte of the store file.
+fn file_state(dir: &std::path::Path) -> (std::time::SystemTime, Vec<u8>) {
+    let path = dir.join(kintsugi_service::FILE_NAME);
+    (
+        std::fs::metadata(&path).unwrap().modified().unwrap(),
+        std::fs::read(&path).unwrap(),
+    )
+}
+
+/// Issue 19, part 5: someone guessing at the passphrase, on the command line or at the lock
+/// screen, leaves no trace in the file: no byte and not its modification time changes.
+#[test]
+fn a_wrong_passphrase_writes_nothing_to_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut v = Vault::open(dir.path()).unwrap();
+        v.apply(
+            Command::SetUp {
+                my_name: "Robin".into(),
+                partner_name: "Jordan".into(),
+            },
+            1,
+        )
+        .unwrap();
+        v.save(1).unwrap();
+        v.set_passphrase(&SecretString::from(PASS), &mut |_, _| {})
+            .unwrap();
+    }
+    let before = file_state(dir.path());
+    std::thread::sleep(Duration::from_millis(20));
+    for wrong in ["", "not it", "river stones and quiet mornings "] {
+        match Vault::open_with(dir.path(), Some(&SecretString::from(wrong))) {
+            Err(VaultError::WrongPassphrase { .. }) => {}
+            Err(other) => panic!("{other:?}"),
+            Ok(_) => panic!("{wrong:?} opened the data"),
+        }
+        assert!(
+            file_state(dir.path()) == before,
+            "opening with a wrong passphrase changed the file"
+        );
+    }
+
+    // The lock screen: the worker starts locked and tries each passphrase it is given.
+    let handle = spawn_at(dir.path(), loopback()).expect("open");
+    assert!(handle.snapshot().lock.locked);
+    let before = file_state(dir.path());
+    std::thread::sleep(Duration::from_millis(20));
+    handle.unlock(SecretString::from("not it"));
+    processed(&handle);
+    assert_eq!(
+        handle.snapshot().lock.unlock_failed,
+        Some((handle.sent(), UnlockFailure::WrongPassphrase))
+    );
+    assert!(
+        file_state(dir.path()) == before,
+        "a wrong passphrase at the lock screen changed the file"
+    );
+    handle.unlock(SecretString::from(PASS));
+    processed(&handle);
+    assert_eq!(handle.snapshot().view.my_name, "Robin");
+    handle.shutdown();
+}

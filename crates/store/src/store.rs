@@ -10,7 +10,7 @@ use std::sync::{PoisonError, RwLock};
 
 use redb::{
     Database, DatabaseError, Durability, ReadTransaction, ReadableDatabase as _,
-    ReadableTable as _, TableError, WriteTransaction,
+    ReadableTable as _, ReadableTableMetadata as _, TableError, WriteTransaction,
 };
 use secrecy::SecretString;
 
@@ -88,10 +88,74 @@ impl std::fmt::Debug for Store {
 /// How the read-only look at an existing file went.
 enum Probe {
     /// The file is ours and of our layout.
-    Ours,
+    Ours(Peek),
     /// The file was not closed cleanly (e.g. the app was killed) and redb must repair it before
     /// anything can be read.
     NeedsRepair,
+}
+
+/// What the read-only look found in a file of ours, before anything may write to it.
+struct Peek {
+    version: u32,
+    /// The `crypt` rows, read only in an encrypted layout (None: no `crypt` table).
+    crypt: Option<CryptRows>,
+}
+
+/// The `crypt` rows as stored; a missing row is None.
+#[derive(Clone, PartialEq)]
+struct CryptRows {
+    kdf: Option<Vec<u8>>,
+    salt: Option<Vec<u8>>,
+    wrapped: Option<Vec<u8>>,
+}
+
+/// Reads the `crypt` table (None when there is none).
+fn read_crypt(txn: &ReadTransaction) -> Result<Option<CryptRows>, Fail> {
+    let table = match txn.open_table(CRYPT) {
+        Ok(table) => table,
+        Err(TableError::TableDoesNotExist(_)) => return Ok(None),
+        Err(err) => return Err(err.into()),
+    };
+    let get = |name: &str| -> Result<Option<Vec<u8>>, Fail> {
+        Ok(table.get(name)?.map(|v| v.value().to_vec()))
+    };
+    Ok(Some(CryptRows {
+        kdf: get(CRYPT_KDF)?,
+        salt: get(CRYPT_SALT)?,
+        wrapped: get(CRYPT_DATA_KEY)?,
+    }))
+}
+
+/// Unwraps the data key in `rows` with `passphrase` (Argon2id with the parameters the rows
+/// record). A wrong passphrase is `WrongPassphrase`; rows this version cannot use `Damaged`.
+fn unwrap_rows(
+    path: &Path,
+    rows: Option<&CryptRows>,
+    passphrase: &SecretString,
+) -> Result<Key, StoreError> {
+    let damaged = |key: &str| StoreError::Damaged {
+        path: path.to_path_buf(),
+        table: "crypt",
+        key: key.to_string(),
+    };
+    let rows = rows.ok_or_else(|| damaged("(the table is missing)"))?;
+    let kdf_text = rows.kdf.as_deref().ok_or_else(|| damaged(CRYPT_KDF))?;
+    let params = KdfParams::decode(kdf_text).ok_or_else(|| damaged(CRYPT_KDF))?;
+    let salt = rows
+        .salt
+        .as_deref()
+        .filter(|s| s.len() == crypt::SALT_LEN)
+        .ok_or_else(|| damaged(CRYPT_SALT))?;
+    let wrapped = rows
+        .wrapped
+        .as_deref()
+        .ok_or_else(|| damaged(CRYPT_DATA_KEY))?;
+    let kek = crypt::derive(passphrase, salt, params).ok_or_else(|| damaged(CRYPT_KDF))?;
+    // `decode` accepted the text, so it is UTF-8 and equal to what `encode` made.
+    let kdf_text = String::from_utf8_lossy(kdf_text);
+    crypt::unwrap(&kek, wrapped, &kdf_text, salt).ok_or_else(|| StoreError::WrongPassphrase {
+        path: path.to_path_buf(),
+    })
 }
 
 /// An error inside a transaction: the engine's, or one of ours (a value that does not decrypt).
@@ -121,7 +185,8 @@ fail_from_redb!(
     redb::StorageError,
     redb::CommitError,
     redb::TransactionError,
-    redb::SetDurabilityError
+    redb::SetDurabilityError,
+    redb::DatabaseError
 );
 
 /// Seals and opens values for one call: a borrowed data key, or none for a plain store.
@@ -200,21 +265,52 @@ impl Store {
     ///
     /// A store with a passphrase opens locked ([`Store::is_locked`]).
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        Store::open_with(data_dir, None)
+    }
+
+    /// [`Store::open`], unlocked with `passphrase` when the store has one (a passphrase for a
+    /// store without one is ignored; None opens it locked). The passphrase is tried on the
+    /// `crypt` rows read during the read-only look, BEFORE the file is opened for writing: a
+    /// wrong one is [`StoreError::WrongPassphrase`] and not a byte of the file changes, not
+    /// even the header redb writes whenever it opens a file for writing.
+    pub fn open_with(
+        data_dir: &Path,
+        passphrase: Option<&SecretString>,
+    ) -> Result<Store, StoreError> {
         let path = data_dir.join(FILE_NAME);
-        let (db, version) = open_database(data_dir, &path)?;
+        let mut unwrapped: Option<(Key, Option<CryptRows>)> = None;
+        let (db, version) = open_database(data_dir, &path, &mut |peek| {
+            if let (Some(p), ENCRYPTED_LAYOUT) = (passphrase, peek.version) {
+                let key = unwrap_rows(&path, peek.crypt.as_ref(), p)?;
+                unwrapped = Some((key, peek.crypt.clone()));
+            }
+            Ok(())
+        })?;
         let state = if version == ENCRYPTED_LAYOUT {
             KeyState::Locked
         } else {
             KeyState::Plain
         };
-        Ok(Store {
+        let store = Store {
             data_dir: data_dir.to_path_buf(),
             path,
             db: RwLock::new(Some(db)),
             reopen: AtomicBool::new(false),
             full: AtomicBool::new(false),
             key: RwLock::new(state),
-        })
+        };
+        if let (Some(p), true) = (passphrase, store.is_locked()) {
+            let now = store.with_db(|db| read_crypt(&db.begin_read()?))?;
+            match unwrapped {
+                // The key holds only for the rows it came from: the file could have been
+                // swapped between the look and the open.
+                Some((key, probed)) if probed == now => {
+                    *store.key_state_mut() = KeyState::Unlocked(key);
+                }
+                _ => store.unlock(p)?,
+            }
+        }
+        Ok(store)
     }
 
     /// Path of the database file.
@@ -274,10 +370,11 @@ impl Store {
         }
     }
 
-    /// Sets a passphrase on a store that has none: in ONE write transaction, every value is
-    /// encrypted under a new random data key, the key wrapped under `passphrase` is written to
-    /// `crypt` and the layout becomes 2. A crash leaves the plain store or the encrypted one.
-    /// `progress` is called after each value. The store is unlocked afterwards.
+    /// Sets a passphrase on a store that has none: every value is sealed under a new random
+    /// data key, wrapped under `passphrase` in `crypt`, in a fresh file that replaces the old
+    /// one ([`Store::rebuild`]): a crash or a full disk leaves the plain store as it was, and the
+    /// step can simply be done again. `progress` is called after each value. The store is
+    /// unlocked afterwards.
     pub fn set_passphrase(
         &self,
         passphrase: &SecretString,
@@ -292,42 +389,81 @@ impl Store {
         }
         let data_key = crypt::random_key();
         let crypt_rows = self.wrap_rows(passphrase, params, &data_key)?;
-        let sealer = Sealer {
-            key: Some(&data_key),
-            path: &self.path,
-        };
-        let plain = Sealer {
-            key: None,
-            path: &self.path,
-        };
-        self.with_db(|db| {
-            let mut txn = db.begin_write()?;
-            txn.set_durability(Durability::Immediate)?;
-            rewrite_all(&txn, &plain, &sealer, progress)?;
-            // Derived data is rebuilt from the documents; plain, it must not outlive this.
-            txn.delete_table(DERIVED)?;
-            let mut crypt_table = txn.open_table(CRYPT)?;
-            for (name, value) in &crypt_rows {
-                crypt_table.insert(*name, value.as_slice())?;
-            }
-            drop(crypt_table);
-            txn.open_table(META)?.insert(
-                META_LAYOUT_VERSION,
-                ENCRYPTED_LAYOUT.to_le_bytes().as_slice(),
-            )?;
-            txn.commit()?;
-            Ok(())
-        })?;
+        self.rebuild(None, Some(&data_key), &crypt_rows, progress)?;
         *state = KeyState::Unlocked(data_key);
-        // The plaintext now sits in freed pages; move the sealed store to a fresh file.
-        self.rewrite_into_fresh_file()
+        Ok(())
     }
 
-    /// Copies every table into a new file built under a temporary name (one transaction,
-    /// fsynced) and renames it over `kintsugi.redb`, so pages freed by earlier transactions
-    /// (plaintext, after `set_passphrase`) leave the file. A kill before the rename leaves the
-    /// old file (same data) and a temporary one the next open removes; after it, the new file.
-    fn rewrite_into_fresh_file(&self) -> Result<(), StoreError> {
+    /// Changes the passphrase of an unlocked store: a NEW data key, wrapped under `passphrase`
+    /// (new salt, `params`), and every value opened and sealed again under it, in a fresh file
+    /// that replaces the old one ([`Store::rebuild`]). Nothing sealed before, and no earlier
+    /// wrapped key, is left in the file, so a copy of the file from before the change and the
+    /// old passphrase open nothing written after it. `progress` is called after each value.
+    pub fn change_passphrase(
+        &self,
+        passphrase: &SecretString,
+        params: KdfParams,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<(), StoreError> {
+        let mut state = self.key_state_mut();
+        let old_key = match &*state {
+            KeyState::Unlocked(key) => key,
+            KeyState::Locked => return Err(self.locked()),
+            KeyState::Plain => {
+                return Err(StoreError::NoPassphrase {
+                    path: self.path.clone(),
+                });
+            }
+        };
+        let data_key = crypt::random_key();
+        let crypt_rows = self.wrap_rows(passphrase, params, &data_key)?;
+        self.rebuild(Some(old_key), Some(&data_key), &crypt_rows, progress)?;
+        // The old key is wiped as the old state drops.
+        *state = KeyState::Unlocked(data_key);
+        Ok(())
+    }
+
+    /// Removes the passphrase of an unlocked store: every value opened and written plain, with
+    /// neither `crypt` nor any sealed value, in a fresh file that replaces the old one
+    /// ([`Store::rebuild`]). A value that does not decrypt aborts the whole change
+    /// ([`StoreError::Damaged`]) and nothing is written.
+    pub fn remove_passphrase(&self, progress: &mut dyn FnMut(Progress)) -> Result<(), StoreError> {
+        let mut state = self.key_state_mut();
+        let old_key = match &*state {
+            KeyState::Unlocked(key) => key,
+            KeyState::Locked => return Err(self.locked()),
+            KeyState::Plain => {
+                return Err(StoreError::NoPassphrase {
+                    path: self.path.clone(),
+                });
+            }
+        };
+        self.rebuild(Some(old_key), None, &[], progress)?;
+        *state = KeyState::Plain;
+        Ok(())
+    }
+
+    /// The one step behind set, change and remove: every value of the five tables opened with
+    /// `from` (None: plain) and sealed with `to` into a NEW file built under a temporary name
+    /// (one transaction, fsynced), with `crypt_rows` and the matching layout version; derived
+    /// data is left out. The old database is never written: only once the new file is complete
+    /// is it closed and the new file renamed over `kintsugi.redb` (then the directory is
+    /// fsynced). A kill before the rename leaves the old file and a temporary one the next open
+    /// removes; after it, the new file; an error before it (a full disk, a value that does not
+    /// decrypt) leaves the old file open and unchanged. Pages freed by earlier transactions
+    /// never reach the new file, so nothing the step replaced survives in `kintsugi.redb`.
+    ///
+    /// The caller holds the key state's write lock, so no read or write runs meanwhile.
+    fn rebuild(
+        &self,
+        from: Option<&Key>,
+        to: Option<&Key>,
+        crypt_rows: &[(&'static str, Vec<u8>)],
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<(), StoreError> {
+        if self.reopen.load(Ordering::Acquire) {
+            self.reopen_database()?;
+        }
         let mut guard = self.db.write().unwrap_or_else(PoisonError::into_inner);
         let Some(db) = guard.as_ref() else {
             return Err(StoreError::StoppedAfterFailure {
@@ -338,58 +474,57 @@ impl Store {
             .prefix(TEMP_PREFIXES[0])
             .suffix(".redb")
             .tempfile_in(&self.data_dir)
-            .map_err(|e| StoreError::io(&self.data_dir, e))?
+            .map_err(|e| StoreError::io(&self.path, e))?
             .into_temp_path();
-        let copy = (|| -> Result<(), redb::Error> {
-            let fresh = Database::builder().create(&temp)?;
-            let read = db.begin_read()?;
-            let mut write = fresh.begin_write()?;
-            write.set_durability(Durability::Immediate)?;
-            macro_rules! copy_table {
-                ($def:expr) => {{
-                    let mut dst = write.open_table($def)?;
-                    match read.open_table($def) {
-                        Ok(src) => {
-                            for entry in src.iter()? {
-                                let (k, v) = entry?;
-                                dst.insert(k.value(), v.value())?;
-                            }
-                        }
-                        Err(TableError::TableDoesNotExist(_)) => {}
-                        Err(e) => return Err(e.into()),
-                    }
-                }};
-            }
-            copy_table!(META);
-            copy_table!(CRYPT);
-            copy_table!(SNAPSHOTS);
-            copy_table!(CHUNKS);
-            copy_table!(SETTINGS);
-            copy_table!(PEERS);
-            copy_table!(SYNC_STATES);
-            write.commit()?;
-            drop(read);
-            fresh.close()?;
-            Ok(())
-        })();
-        copy.map_err(|e| StoreError::redb(&self.path, e))?;
-        if let Some(old) = guard.take() {
-            old.close().map_err(|e| StoreError::redb(&self.path, e))?;
+        let from = Sealer {
+            key: from,
+            path: &self.path,
+        };
+        let to = Sealer {
+            key: to,
+            path: &self.path,
+        };
+        let layout = if to.key.is_some() {
+            ENCRYPTED_LAYOUT
+        } else {
+            PLAIN_LAYOUT
+        };
+        // On error `temp` is deleted as it drops; the old database was only read.
+        copy_resealed(db, &temp, &from, &to, crypt_rows, layout, progress).map_err(
+            |e| match e {
+                Fail::Redb(e) => StoreError::redb(&self.path, e),
+                Fail::Store(e) => e,
+            },
+        )?;
+        if let Some(old) = guard.take()
+            && let Err(err) = old.close()
+        {
+            // The old file stays in place, unchanged; the next call reopens it.
+            self.reopen.store(true, Ordering::Release);
+            return Err(StoreError::redb(&self.path, err));
         }
-        let renamed = temp
-            .persist(&self.path)
-            .map_err(|e| StoreError::io(&self.path, e.error))
-            .and_then(|()| sync_dir(&self.data_dir).map_err(|e| StoreError::io(&self.data_dir, e)));
-        // Whether or not the rename happened, open what is there now (old or new: same data).
-        let reopened = open_database(&self.data_dir, &self.path);
-        match reopened {
+        let renamed = temp.persist(&self.path).map_err(|e| e.error);
+        if renamed.is_ok()
+            && let Err(err) = sync_dir(&self.data_dir)
+        {
+            // The rename is done; only its durability across a power cut is in doubt, and then
+            // the old file comes back whole.
+            tracing::warn!(error = %err, "could not fsync the data directory after the rewrite");
+        }
+        // Open what is there now: the new file, or the old one if the rename failed.
+        match open_database(&self.data_dir, &self.path, &mut |_| Ok(())) {
             Ok((db, _)) => *guard = Some(db),
             Err(err) => {
                 self.reopen.store(true, Ordering::Release);
-                return Err(err);
+                if renamed.is_ok() {
+                    // The step is done on disk; the next call opens the file again.
+                    tracing::warn!(error = %err, "reopening the store after the rewrite failed");
+                } else {
+                    return Err(err);
+                }
             }
         }
-        renamed
+        renamed.map_err(|e| StoreError::io(&self.path, e))
     }
 
     /// Replaces one document whole with `snapshot` and leaves no byte of what it held before
@@ -466,7 +601,7 @@ impl Store {
             .map_err(|e| StoreError::io(&self.path, e.error))
             .and_then(|()| sync_dir(&self.data_dir).map_err(|e| StoreError::io(&self.data_dir, e)));
         // Whether or not the rename happened, open what is there now.
-        match open_database(&self.data_dir, &self.path) {
+        match open_database(&self.data_dir, &self.path, &mut |_| Ok(())) {
             Ok((db, _)) => *guard = Some(db),
             Err(err) => {
                 self.reopen.store(true, Ordering::Release);
@@ -474,74 +609,6 @@ impl Store {
             }
         }
         renamed
-    }
-
-    /// Changes the passphrase of an unlocked store: only the wrapped data key (with a new salt
-    /// and `params`) is rewritten, in one small transaction; the values are untouched.
-    pub fn change_passphrase(
-        &self,
-        passphrase: &SecretString,
-        params: KdfParams,
-    ) -> Result<(), StoreError> {
-        let state = self.key_state_mut();
-        let data_key = match &*state {
-            KeyState::Unlocked(key) => key,
-            KeyState::Locked => return Err(self.locked()),
-            KeyState::Plain => {
-                return Err(StoreError::NoPassphrase {
-                    path: self.path.clone(),
-                });
-            }
-        };
-        let crypt_rows = self.wrap_rows(passphrase, params, data_key)?;
-        self.with_db(|db| {
-            let mut txn = db.begin_write()?;
-            txn.set_durability(Durability::Immediate)?;
-            let mut crypt_table = txn.open_table(CRYPT)?;
-            for (name, value) in &crypt_rows {
-                crypt_table.insert(*name, value.as_slice())?;
-            }
-            drop(crypt_table);
-            txn.commit()?;
-            Ok(())
-        })
-    }
-
-    /// Removes the passphrase of an unlocked store: in ONE write transaction every value is
-    /// decrypted, `crypt` is deleted and the layout goes back to 1. A value that does not decrypt
-    /// aborts the whole change ([`StoreError::Damaged`]) and nothing is written.
-    pub fn remove_passphrase(&self, progress: &mut dyn FnMut(Progress)) -> Result<(), StoreError> {
-        let mut state = self.key_state_mut();
-        let data_key = match &*state {
-            KeyState::Unlocked(key) => key,
-            KeyState::Locked => return Err(self.locked()),
-            KeyState::Plain => {
-                return Err(StoreError::NoPassphrase {
-                    path: self.path.clone(),
-                });
-            }
-        };
-        let sealed = Sealer {
-            key: Some(data_key),
-            path: &self.path,
-        };
-        let plain = Sealer {
-            key: None,
-            path: &self.path,
-        };
-        self.with_db(|db| {
-            let mut txn = db.begin_write()?;
-            txn.set_durability(Durability::Immediate)?;
-            rewrite_all(&txn, &sealed, &plain, progress)?;
-            txn.delete_table(DERIVED)?;
-            txn.delete_table(CRYPT)?;
-            txn.open_table(META)?
-                .insert(META_LAYOUT_VERSION, PLAIN_LAYOUT.to_le_bytes().as_slice())?;
-            txn.commit()?;
-            Ok(())
-        })?;
-        *state = KeyState::Plain;
-        Ok(())
     }
 
     /// Snapshot bytes followed by every change chunk, joined into ONE Vec (so the caller does a
@@ -925,44 +992,10 @@ impl Store {
         ])
     }
 
-    /// Reads `crypt` and unwraps the data key with `passphrase`.
+    /// Reads `crypt` and unwraps the data key with `passphrase`. Only reads.
     fn unwrap_data_key(&self, passphrase: &SecretString) -> Result<Key, StoreError> {
-        let rows = self.with_db(|db| {
-            let txn = db.begin_read()?;
-            let table = match txn.open_table(CRYPT) {
-                Ok(table) => table,
-                Err(TableError::TableDoesNotExist(_)) => return Ok(None),
-                Err(err) => return Err(err.into()),
-            };
-            let get = |name: &str| -> Result<Option<Vec<u8>>, Fail> {
-                Ok(table.get(name)?.map(|v| v.value().to_vec()))
-            };
-            Ok(Some((
-                get(CRYPT_KDF)?,
-                get(CRYPT_SALT)?,
-                get(CRYPT_DATA_KEY)?,
-            )))
-        })?;
-        let damaged = |key: &str| StoreError::Damaged {
-            path: self.path.clone(),
-            table: "crypt",
-            key: key.to_string(),
-        };
-        let Some((kdf, salt, wrapped)) = rows else {
-            return Err(damaged("(the table is missing)"));
-        };
-        let kdf_text = kdf.ok_or_else(|| damaged(CRYPT_KDF))?;
-        let params = KdfParams::decode(&kdf_text).ok_or_else(|| damaged(CRYPT_KDF))?;
-        let salt = salt
-            .filter(|s| s.len() == crypt::SALT_LEN)
-            .ok_or_else(|| damaged(CRYPT_SALT))?;
-        let wrapped = wrapped.ok_or_else(|| damaged(CRYPT_DATA_KEY))?;
-        let kek = crypt::derive(passphrase, &salt, params).ok_or_else(|| damaged(CRYPT_KDF))?;
-        // `decode` accepted the text, so it is UTF-8 and equal to what `encode` made.
-        let kdf_text = String::from_utf8_lossy(&kdf_text);
-        crypt::unwrap(&kek, &wrapped, &kdf_text, &salt).ok_or_else(|| StoreError::WrongPassphrase {
-            path: self.path.clone(),
-        })
+        let rows = self.with_db(|db| read_crypt(&db.begin_read()?))?;
+        unwrap_rows(&self.path, rows.as_ref(), passphrase)
     }
 
     /// The sealer for the current state, or `Locked`.
@@ -1067,7 +1100,7 @@ impl Store {
                 tracing::debug!(error = %err, "closing the failed database");
             }
         }
-        *guard = Some(open_database(&self.data_dir, &self.path)?.0);
+        *guard = Some(open_database(&self.data_dir, &self.path, &mut |_| Ok(()))?.0);
         self.reopen.store(false, Ordering::Release);
         tracing::info!(path = %self.path.display(), "reopened the store after a failed write");
         Ok(())
@@ -1105,105 +1138,124 @@ fn docs_fingerprint(
     Ok(*h.finalize().as_bytes())
 }
 
-/// Rewrites every value of every table from `from` (opened) to `to` (sealed), inside `txn`.
-fn rewrite_all(
-    txn: &WriteTransaction,
+/// Builds the new file of [`Store::rebuild`] at `temp`: `meta` with `layout`, `crypt_rows`,
+/// and every value of the five data tables read from `db`, opened with `from` and sealed with
+/// `to`, in one transaction committed durably; then closes it.
+fn copy_resealed(
+    db: &Database,
+    temp: &Path,
     from: &Sealer<'_>,
     to: &Sealer<'_>,
+    crypt_rows: &[(&'static str, Vec<u8>)],
+    layout: u32,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(), Fail> {
-    let snapshots: Vec<(String, Vec<u8>)> =
-        collect(&txn.open_table(SNAPSHOTS)?, |k| k.to_string())?;
-    let chunks: Vec<((String, u64), Vec<u8>)> =
-        collect(&txn.open_table(CHUNKS)?, |(d, s)| (d.to_string(), s))?;
-    let settings: Vec<(String, Vec<u8>)> = collect(&txn.open_table(SETTINGS)?, |k| k.to_string())?;
-    let peers: Vec<([u8; 32], Vec<u8>)> = collect(&txn.open_table(PEERS)?, |k| *k)?;
-    let states: Vec<(SyncKey, Vec<u8>)> =
-        collect(&txn.open_table(SYNC_STATES)?, |(p, d)| (*p, d.to_string()))?;
-    let total =
-        (snapshots.len() + chunks.len() + settings.len() + peers.len() + states.len()) as u64;
+    let fresh = Database::builder().create(temp)?;
+    let read = db.begin_read()?;
+    let mut write = fresh.begin_write()?;
+    write.set_durability(Durability::Immediate)?;
+    {
+        let mut meta = write.open_table(META)?;
+        for entry in read.open_table(META)?.iter()? {
+            let (k, v) = entry?;
+            meta.insert(k.value(), v.value())?;
+        }
+        meta.insert(META_LAYOUT_VERSION, layout.to_le_bytes().as_slice())?;
+    }
+    if !crypt_rows.is_empty() {
+        let mut crypt_table = write.open_table(CRYPT)?;
+        for (name, value) in crypt_rows {
+            crypt_table.insert(*name, value.as_slice())?;
+        }
+    }
+    // Every table of the layout exists in the new file, even one an old file lacked.
+    macro_rules! source {
+        ($def:expr) => {
+            match read.open_table($def) {
+                Ok(t) => Some(t),
+                Err(TableError::TableDoesNotExist(_)) => None,
+                Err(e) => return Err(e.into()),
+            }
+        };
+    }
+    let tables = (
+        source!(SNAPSHOTS),
+        source!(CHUNKS),
+        source!(SETTINGS),
+        source!(PEERS),
+        source!(SYNC_STATES),
+    );
+    macro_rules! len {
+        ($t:expr) => {
+            match &$t {
+                Some(t) => t.len()?,
+                None => 0,
+            }
+        };
+    }
+    let total = len!(tables.0) + len!(tables.1) + len!(tables.2) + len!(tables.3) + len!(tables.4);
     let mut done = 0;
-    let mut step = |progress: &mut dyn FnMut(Progress)| {
-        done += 1;
-        progress(Progress { done, total });
-    };
-    progress(Progress { done: 0, total });
-
-    let mut table = txn.open_table(SNAPSHOTS)?;
-    for (name, value) in &snapshots {
-        let plain = from.open("snapshots", name.as_bytes(), || name.clone(), value)?;
-        table.insert(
-            name.as_str(),
-            to.seal("snapshots", name.as_bytes(), &plain)?.as_ref(),
-        )?;
-        step(progress);
+    progress(Progress { done, total });
+    macro_rules! reseal {
+        ($src:expr, $def:expr, $table:literal, |$k:ident| $aad:expr, $describe:expr) => {{
+            let mut dst = write.open_table($def)?;
+            if let Some(src) = $src {
+                for entry in src.iter()? {
+                    let (key, value) = entry?;
+                    let $k = key.value();
+                    let aad_key: Vec<u8> = $aad;
+                    let plain = from.open($table, &aad_key, || $describe, value.value())?;
+                    dst.insert($k, to.seal($table, &aad_key, &plain)?.as_ref())?;
+                    done += 1;
+                    progress(Progress { done, total });
+                }
+            }
+        }};
     }
-    drop(table);
-    let mut table = txn.open_table(CHUNKS)?;
-    for ((name, seq), value) in &chunks {
-        let key = chunk_key(name, *seq);
-        let plain = from.open("chunks", &key, || format!("{name} #{seq}"), value)?;
-        table.insert(
-            (name.as_str(), *seq),
-            to.seal("chunks", &key, &plain)?.as_ref(),
-        )?;
-        step(progress);
-    }
-    drop(table);
-    let mut table = txn.open_table(SETTINGS)?;
-    for (name, value) in &settings {
-        let plain = from.open("settings", name.as_bytes(), || name.clone(), value)?;
-        table.insert(
-            name.as_str(),
-            to.seal("settings", name.as_bytes(), &plain)?.as_ref(),
-        )?;
-        step(progress);
-    }
-    drop(table);
-    let mut table = txn.open_table(PEERS)?;
-    for (id, value) in &peers {
-        let plain = from.open("peers", id, || hex(id), value)?;
-        table.insert(id, to.seal("peers", id, &plain)?.as_ref())?;
-        step(progress);
-    }
-    drop(table);
-    let mut table = txn.open_table(SYNC_STATES)?;
-    for ((peer, name), value) in &states {
-        let key = sync_key(peer, name);
-        let plain = from.open(
-            "sync_states",
-            &key,
-            || format!("{}/{name}", hex(peer)),
-            value,
-        )?;
-        table.insert(
-            (peer, name.as_str()),
-            to.seal("sync_states", &key, &plain)?.as_ref(),
-        )?;
-        step(progress);
-    }
+    reseal!(
+        &tables.0,
+        SNAPSHOTS,
+        "snapshots",
+        |name| name.as_bytes().to_vec(),
+        name.to_string()
+    );
+    reseal!(
+        &tables.1,
+        CHUNKS,
+        "chunks",
+        |key| chunk_key(key.0, key.1),
+        format!("{} #{}", key.0, key.1)
+    );
+    reseal!(
+        &tables.2,
+        SETTINGS,
+        "settings",
+        |name| name.as_bytes().to_vec(),
+        name.to_string()
+    );
+    reseal!(&tables.3, PEERS, "peers", |id| id.to_vec(), hex(id));
+    reseal!(
+        &tables.4,
+        SYNC_STATES,
+        "sync_states",
+        |key| sync_key(key.0, key.1),
+        format!("{}/{}", hex(key.0), key.1)
+    );
+    drop(tables);
+    write.commit()?;
+    drop(read);
+    fresh.close()?;
     Ok(())
 }
 
-/// A sync state's key, owned: (peer endpoint id, document name).
-type SyncKey = ([u8; 32], String);
-
-/// Every (key, value) of a table, keys turned owned by `own`.
-fn collect<K: redb::Key + 'static, O>(
-    table: &impl redb::ReadableTable<K, &'static [u8]>,
-    own: impl Fn(K::SelfType<'_>) -> O,
-) -> Result<Vec<(O, Vec<u8>)>, Fail> {
-    let mut out = Vec::new();
-    for entry in table.iter()? {
-        let (k, v) = entry?;
-        out.push((own(k.value()), v.value().to_vec()));
-    }
-    Ok(out)
-}
-
 /// The open procedure of LAYOUT.md: create if absent, refuse what is not ours, then recover and
-/// verify.
-fn open_database(data_dir: &Path, path: &Path) -> Result<(Database, u32), StoreError> {
+/// verify. `gate` sees what the read-only look found and may still refuse before the file is
+/// opened for writing (a wrong passphrase).
+fn open_database(
+    data_dir: &Path,
+    path: &Path,
+    gate: &mut dyn FnMut(&Peek) -> Result<(), StoreError>,
+) -> Result<(Database, u32), StoreError> {
     create_data_dir(data_dir)?;
     match fs::metadata(path) {
         Ok(meta) if !meta.is_file() => {
@@ -1219,13 +1271,14 @@ fn open_database(data_dir: &Path, path: &Path) -> Result<(Database, u32), StoreE
         Err(err) => return Err(StoreError::io(path, err)),
     }
 
-    match guard_panic(path, || probe_read_only(path))? {
-        Probe::Ours => {}
+    let peek = match guard_panic(path, || probe_read_only(path))? {
+        Probe::Ours(peek) => peek,
         Probe::NeedsRepair => {
             tracing::info!(path = %path.display(), "store was not closed cleanly; checking a copy before recovery");
-            guard_panic(path, || probe_copy(data_dir, path))?;
+            guard_panic(path, || probe_copy(data_dir, path))?
         }
-    }
+    };
+    gate(&peek)?;
 
     // Only now is the file known to be ours, so redb may write to it (including the repair
     // after a crash). The integrity check verifies every page's checksum: without it a
@@ -1347,14 +1400,32 @@ fn probe_read_only(path: &Path) -> Result<Probe, StoreError> {
         Err(DatabaseError::RepairAborted) => return Ok(Probe::NeedsRepair),
         Err(err) => return Err(open_error(path, err)),
     };
-    layout::check_db(&db, path)?;
+    let peek = peek(&db, path)?;
     db.close().map_err(|e| StoreError::redb(path, e))?;
-    Ok(Probe::Ours)
+    Ok(Probe::Ours(peek))
+}
+
+/// The layout and, when encrypted, the `crypt` rows of a file being looked at.
+fn peek(db: &impl redb::ReadableDatabase, path: &Path) -> Result<Peek, StoreError> {
+    let version = layout::check_db(db, path)?;
+    let crypt = if version == ENCRYPTED_LAYOUT {
+        let rows = db
+            .begin_read()
+            .map_err(Fail::from)
+            .and_then(|txn| read_crypt(&txn));
+        rows.map_err(|e| match e {
+            Fail::Redb(e) => StoreError::redb(path, e),
+            Fail::Store(e) => e,
+        })?
+    } else {
+        None
+    };
+    Ok(Peek { version, crypt })
 }
 
 /// Checks a file that needs crash recovery by recovering a temporary copy of it: recovery writes
 /// to the file, and a file that turns out not to be ours must stay untouched.
-fn probe_copy(data_dir: &Path, path: &Path) -> Result<(), StoreError> {
+fn probe_copy(data_dir: &Path, path: &Path) -> Result<Peek, StoreError> {
     // Same directory, so the copy is on the same disk and never in a RAM-backed /tmp.
     let copy = tempfile::Builder::new()
         .prefix(TEMP_PREFIXES[1])
@@ -1367,9 +1438,9 @@ fn probe_copy(data_dir: &Path, path: &Path) -> Result<(), StoreError> {
     let db = Database::builder()
         .open(&copy)
         .map_err(|e| open_error(path, e))?;
-    layout::check_db(&db, path)?;
+    let peek = peek(&db, path)?;
     db.close().map_err(|e| StoreError::redb(path, e))?;
-    Ok(())
+    Ok(peek)
 }
 
 /// Maps an error of opening an existing file.

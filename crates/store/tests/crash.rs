@@ -149,6 +149,7 @@ fn crash_child() {
                         .change_passphrase(
                             &SecretString::from(PASSPHRASE_2),
                             KdfParams::INSECURE_FOR_TESTS,
+                            &mut |_| {},
                         )
                         .unwrap();
                     changed = true;
@@ -166,6 +167,30 @@ fn crash_child() {
                 }
                 say(format!("saved {n}"));
             }
+        }
+        // One passphrase step, killed somewhere inside it by the parent.
+        "set" | "change" | "remove" => {
+            let store = Store::open(&dir).unwrap();
+            if store.is_locked() {
+                store.unlock(&SecretString::from(PASSPHRASE)).unwrap();
+            }
+            say("ready".into());
+            match mode.as_str() {
+                "set" => store.set_passphrase(
+                    &SecretString::from(PASSPHRASE),
+                    KdfParams::INSECURE_FOR_TESTS,
+                    &mut |_| {},
+                ),
+                "change" => store.change_passphrase(
+                    &SecretString::from(PASSPHRASE_2),
+                    KdfParams::INSECURE_FOR_TESTS,
+                    &mut |_| {},
+                ),
+                _ => store.remove_passphrase(&mut |_| {}),
+            }
+            .unwrap();
+            say("saved 1".into());
+            std::thread::sleep(Duration::from_secs(60));
         }
         other => panic!("unknown child mode {other:?}"),
     }
@@ -407,7 +432,13 @@ fn fill_for_passphrase(dir: &Path) {
             .put_sync_state(&[n; 32], DocKey::Couple, &record(u64::from(n) + 2))
             .unwrap();
     }
+    store
+        .put_setting("marker", &PLAIN_MARKER.repeat(4))
+        .unwrap();
 }
+
+/// Plaintext the byte search looks for once a passphrase is set.
+const PLAIN_MARKER: &[u8] = b"CRASH-PLAINTEXT-MARKER-5e1d";
 
 /// Every value `fill_for_passphrase` wrote reads back exactly: nothing half-encrypted.
 fn check_filled(store: &Store) {
@@ -430,6 +461,10 @@ fn check_filled(store: &Store) {
             record(u64::from(n) + 2)
         );
     }
+    assert_eq!(
+        store.get_setting("marker").unwrap().unwrap(),
+        PLAIN_MARKER.repeat(4)
+    );
 }
 
 #[test]
@@ -476,4 +511,197 @@ fn a_kill_while_setting_changing_or_removing_the_passphrase_leaves_the_old_or_th
     eprintln!(
         "after the kills: {plain} plain stores, {encrypted} encrypted ones ({changed} under the changed passphrase)"
     );
+}
+
+/// Starts the `mode` child on `dir`, waits until it is about to begin its passphrase step,
+/// lets it run for `delay`, kills it, and returns whether it reported the step done.
+fn kill_during_step(dir: &Path, mode: &str, delay: Duration) -> bool {
+    let mut child = Command::new(env::current_exe().unwrap())
+        .args(["--exact", "crash_child", "--ignored", "--nocapture"])
+        .env(DIR_ENV, dir)
+        .env(MODE_ENV, mode)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "the {mode} child ended before its step"
+        );
+        if line == "ready\n" {
+            break;
+        }
+    }
+    std::thread::sleep(delay);
+    child.kill().unwrap();
+    let mut done = false;
+    loop {
+        line.clear();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        done |= line == "saved 1\n";
+    }
+    assert!(
+        !child.wait().unwrap().success(),
+        "the child outlived the kill"
+    );
+    done
+}
+
+/// Copies of `needle` in every file under `dir`.
+fn copies_in(dir: &Path, needle: &[u8]) -> usize {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| fs::read(e.unwrap().path()).unwrap())
+        .map(|bytes| bytes.windows(needle.len()).filter(|w| *w == needle).count())
+        .sum()
+}
+
+/// What identifies each value sealed in the closed store at `dir`, and its wrapped data key,
+/// wherever a copy of it sits: the random nonce and the ciphertext after it.
+fn sealed_needles(dir: &Path) -> Vec<Vec<u8>> {
+    let db = redb::Database::open(dir.join(FILE_NAME)).unwrap();
+    let txn = redb::ReadableDatabase::begin_read(&db).unwrap();
+    let mut out = Vec::new();
+    macro_rules! all {
+        ($k:ty, $name:expr) => {{
+            let def: redb::TableDefinition<$k, &[u8]> = redb::TableDefinition::new($name);
+            for entry in redb::ReadableTable::iter(&txn.open_table(def).unwrap()).unwrap() {
+                out.push(entry.unwrap().1.value()[1..49].to_vec());
+            }
+        }};
+    }
+    all!(&str, "snapshots");
+    all!((&str, u64), "chunks");
+    all!(&str, "settings");
+    all!(&[u8; 32], "peers");
+    all!((&[u8; 32], &str), "sync_states");
+    let crypt: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("crypt");
+    let table = txn.open_table(crypt).unwrap();
+    out.push(table.get("data_key").unwrap().unwrap().value()[1..49].to_vec());
+    out
+}
+
+/// Does the passphrase step `mode` on an open store.
+fn step(store: &Store, mode: &str) {
+    match mode {
+        "set" => store.set_passphrase(
+            &SecretString::from(PASSPHRASE),
+            KdfParams::INSECURE_FOR_TESTS,
+            &mut |_| {},
+        ),
+        "change" => store.change_passphrase(
+            &SecretString::from(PASSPHRASE_2),
+            KdfParams::INSECURE_FOR_TESTS,
+            &mut |_| {},
+        ),
+        _ => store.remove_passphrase(&mut |_| {}),
+    }
+    .unwrap_or_else(|e| panic!("retrying {mode} after the kill: {e}"));
+}
+
+/// Issue 19, part 3: a kill anywhere inside setting, changing or removing the passphrase
+/// leaves the store fully as before (then the step can be retried) or fully as after, with
+/// every value, and once the step is done the file holds nothing the step replaced: no
+/// plaintext after setting, no earlier ciphertext or wrapped key after changing or removing.
+#[test]
+fn a_kill_inside_each_passphrase_step_leaves_before_or_after_and_a_retry_works() {
+    let mut rng = Rng::from_clock();
+    let template = tempfile::tempdir().unwrap();
+    fill_for_passphrase(template.path());
+    for mode in ["set", "change", "remove"] {
+        // The store the step starts from; for change and remove, encrypted under PASSPHRASE.
+        let start = tempfile::tempdir().unwrap();
+        fs::copy(
+            template.path().join(FILE_NAME),
+            start.path().join(FILE_NAME),
+        )
+        .unwrap();
+        if mode != "set" {
+            let store = Store::open(start.path()).unwrap();
+            step(&store, "set");
+            store.close().unwrap();
+        }
+        let earlier = if mode == "set" {
+            vec![PLAIN_MARKER.to_vec()]
+        } else {
+            sealed_needles(start.path())
+        };
+        // How long the step takes here, so the kills spread over the whole of it.
+        let timing = tempfile::tempdir().unwrap();
+        fs::copy(start.path().join(FILE_NAME), timing.path().join(FILE_NAME)).unwrap();
+        let store = Store::open(timing.path()).unwrap();
+        if store.is_locked() {
+            store.unlock(&SecretString::from(PASSPHRASE)).unwrap();
+        }
+        let t0 = std::time::Instant::now();
+        step(&store, mode);
+        let took = t0.elapsed();
+        drop(store);
+
+        let (mut before, mut after) = (0, 0);
+        for trial in 0..12 {
+            let dir = tempfile::tempdir().unwrap();
+            fs::copy(start.path().join(FILE_NAME), dir.path().join(FILE_NAME)).unwrap();
+            let span = (took.as_micros() as u64 * 3 / 2).max(1);
+            let delay = Duration::from_micros(rng.below(span));
+            let reported = kill_during_step(dir.path(), mode, delay);
+            let store = Store::open(dir.path())
+                .unwrap_or_else(|e| panic!("{mode} trial {trial}: the store does not open: {e}"));
+            let done = match mode {
+                "set" => store.is_encrypted(),
+                "change" => store.unlock(&SecretString::from(PASSPHRASE)).is_err(),
+                _ => !store.is_encrypted(),
+            };
+            if store.is_locked() {
+                let right = if done && mode == "change" {
+                    PASSPHRASE_2
+                } else {
+                    PASSPHRASE
+                };
+                store
+                    .unlock(&SecretString::from(right))
+                    .unwrap_or_else(|e| {
+                        panic!("{mode} trial {trial}: neither passphrase opens: {e}")
+                    });
+            }
+            check_filled(&store);
+            assert!(
+                done || !reported,
+                "{mode} trial {trial}: a reported step is undone"
+            );
+            if done {
+                after += 1;
+            } else {
+                before += 1;
+                // Fully as before, so the step can simply be done again.
+                step(&store, mode);
+                check_filled(&store);
+            }
+            store.close().unwrap();
+            let store = Store::open(dir.path()).unwrap();
+            drop(store);
+            assert_only_the_store_is_left(dir.path());
+            let left: usize = earlier.iter().map(|n| copies_in(dir.path(), n)).sum();
+            assert_eq!(
+                left,
+                0,
+                "{mode} trial {trial} ({}): {left} copies of what the step replaced are still in the file",
+                if done {
+                    "killed after"
+                } else {
+                    "killed before, then retried"
+                }
+            );
+        }
+        eprintln!(
+            "{mode}: step takes {took:?}; killed {before} times before it took effect, {after} after"
+        );
+    }
 }

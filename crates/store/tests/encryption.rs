@@ -122,7 +122,9 @@ fn set_unlock_change_remove_round_trip() {
     assert!(store.is_locked());
     store.unlock(&pass("first")).unwrap();
     check(&store, "m1");
-    store.change_passphrase(&pass("second"), WEAK).unwrap();
+    store
+        .change_passphrase(&pass("second"), WEAK, &mut no_progress())
+        .unwrap();
     fill(&store, "m2");
     drop(store);
 
@@ -179,7 +181,9 @@ fn a_wrong_passphrase_is_refused_and_changes_nothing() {
 fn refusals_of_set_change_and_remove_in_the_wrong_state() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    let err = store.change_passphrase(&pass("a"), WEAK).unwrap_err();
+    let err = store
+        .change_passphrase(&pass("a"), WEAK, &mut no_progress())
+        .unwrap_err();
     assert!(matches!(err, StoreError::NoPassphrase { .. }), "{err:?}");
     let err = store.remove_passphrase(&mut no_progress()).unwrap_err();
     assert!(matches!(err, StoreError::NoPassphrase { .. }), "{err:?}");
@@ -194,7 +198,9 @@ fn refusals_of_set_change_and_remove_in_the_wrong_state() {
         "{err:?}"
     );
     store.lock();
-    let err = store.change_passphrase(&pass("b"), WEAK).unwrap_err();
+    let err = store
+        .change_passphrase(&pass("b"), WEAK, &mut no_progress())
+        .unwrap_err();
     assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
     let err = store.remove_passphrase(&mut no_progress()).unwrap_err();
     assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
@@ -493,5 +499,285 @@ fn the_view_cache_is_sealed_like_every_value_and_dropped_by_set_and_remove() {
         store.derived("view").unwrap(),
         None,
         "dropped when decrypting"
+    );
+}
+
+const PEERS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("peers");
+const SYNC_STATES: TableDefinition<(&[u8; 32], &str), &[u8]> = TableDefinition::new("sync_states");
+const CRYPT: TableDefinition<&str, &[u8]> = TableDefinition::new("crypt");
+
+/// The stored (sealed) bytes of every value of the five data tables, read from the closed file.
+fn stored_values(dir: &Path) -> Vec<Vec<u8>> {
+    let db = Database::open(dir.join(FILE_NAME)).unwrap();
+    let txn = db.begin_read().unwrap();
+    let mut out = Vec::new();
+    macro_rules! all {
+        ($def:expr) => {
+            for entry in txn.open_table($def).unwrap().iter().unwrap() {
+                out.push(entry.unwrap().1.value().to_vec());
+            }
+        };
+    }
+    all!(SNAPSHOTS);
+    all!(CHUNKS);
+    all!(SETTINGS);
+    all!(PEERS);
+    all!(SYNC_STATES);
+    out
+}
+
+/// The three `crypt` rows of the closed file (kdf, salt, wrapped data key).
+fn crypt_rows(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let db = Database::open(dir.join(FILE_NAME)).unwrap();
+    let txn = db.begin_read().unwrap();
+    let table = txn.open_table(CRYPT).unwrap();
+    let rows: Vec<_> = table
+        .iter()
+        .unwrap()
+        .map(|e| {
+            let (k, v) = e.unwrap();
+            (k.value().to_string(), v.value().to_vec())
+        })
+        .collect();
+    assert_eq!(rows.len(), 3);
+    rows
+}
+
+/// What identifies a sealed value or a wrapped key wherever a copy of it sits in a file: its
+/// 24 random nonce bytes and the ciphertext after them (the format byte is left out).
+fn sealed_needle(sealed: &[u8]) -> &[u8] {
+    assert!(
+        sealed.len() > 41,
+        "not a sealed value: {} bytes",
+        sealed.len()
+    );
+    &sealed[1..sealed.len().min(49)]
+}
+
+/// Copies of any of `earlier` (sealed values or wrapped keys) anywhere under `dir`.
+fn earlier_copies(dir: &Path, earlier: &[Vec<u8>]) -> usize {
+    let files = all_bytes(dir);
+    earlier
+        .iter()
+        .map(|v| {
+            files
+                .iter()
+                .map(|(_, b)| count(b, sealed_needle(v)))
+                .sum::<usize>()
+        })
+        .sum()
+}
+
+/// The attack of issue 19, part 3: someone kept a copy of the file from before a passphrase
+/// change and knows the old passphrase. The old wrapped key (from the copy) and the old
+/// passphrase must open nothing written after the change, and the file after the change must
+/// hold neither the old wrapped key nor any value sealed before it.
+#[test]
+fn a_copy_from_before_the_change_and_the_old_passphrase_open_nothing_written_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    fill(&store, "before");
+    store
+        .set_passphrase(&pass("old"), WEAK, &mut no_progress())
+        .unwrap();
+    store.close().unwrap();
+    // The attacker's copy: the crypt rows and every sealed value as they are now.
+    let old_crypt = crypt_rows(dir.path());
+    let old_values = stored_values(dir.path());
+
+    let store = Store::open(dir.path()).unwrap();
+    store.unlock(&pass("old")).unwrap();
+    store
+        .change_passphrase(&pass("new"), WEAK, &mut no_progress())
+        .unwrap();
+    check(&store, "before");
+    fill(&store, "after");
+    store.close().unwrap();
+
+    // The old wrapped key put back into today's file: the old passphrase unwraps it (it is
+    // the old store's key), and that key must open none of today's values.
+    let attacked = tempfile::tempdir().unwrap();
+    fs::copy(dir.path().join(FILE_NAME), attacked.path().join(FILE_NAME)).unwrap();
+    {
+        let db = Database::open(attacked.path().join(FILE_NAME)).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut t = txn.open_table(CRYPT).unwrap();
+            for (k, v) in &old_crypt {
+                t.insert(k.as_str(), v.as_slice()).unwrap();
+            }
+        }
+        txn.commit().unwrap();
+    }
+    let store = Store::open(attacked.path()).unwrap();
+    store.unlock(&pass("old")).unwrap();
+    for (what, result) in [
+        ("couple", store.load_doc(DocKey::Couple).map(|_| ())),
+        ("private", store.load_doc(DocKey::Private).map(|_| ())),
+        ("settings", store.get_setting("network").map(|_| ())),
+        ("peers", store.peers().map(|_| ())),
+        (
+            "sync state",
+            store.sync_state(&PEER, DocKey::Couple).map(|_| ()),
+        ),
+    ] {
+        assert!(
+            matches!(result, Err(StoreError::Damaged { .. })),
+            "the old passphrase opened the {what} written after the change: {result:?}"
+        );
+    }
+    drop(store);
+
+    // Nothing from before the change is left in the file: not the wrapped key, not one value.
+    let old_key = old_crypt
+        .iter()
+        .find(|(k, _)| k == "data_key")
+        .unwrap()
+        .1
+        .clone();
+    assert_eq!(
+        earlier_copies(dir.path(), std::slice::from_ref(&old_key)),
+        0,
+        "the old wrapped data key is still in the file"
+    );
+    assert_eq!(
+        earlier_copies(dir.path(), &old_values),
+        0,
+        "values sealed before the change are still in the file"
+    );
+    // The new passphrase reads everything.
+    let store = Store::open(dir.path()).unwrap();
+    assert!(store.unlock(&pass("old")).is_err());
+    store.unlock(&pass("new")).unwrap();
+    check(&store, "after");
+}
+
+/// After each of set, change and remove, the file holds nothing of what the step replaced:
+/// no plaintext after set, no earlier ciphertext or wrapped key after change and remove.
+#[test]
+fn set_change_and_remove_leave_nothing_earlier_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    fill(&store, "PLAINMARK-41");
+    for n in 0..40 {
+        store
+            .append_chunk(
+                DocKey::Private,
+                format!("PLAINMARK-41 entry {n} ").repeat(8).as_bytes(),
+            )
+            .unwrap();
+    }
+    let private = store.load_doc(DocKey::Private).unwrap().unwrap();
+    store
+        .set_passphrase(&pass("one"), WEAK, &mut no_progress())
+        .unwrap();
+    store.close().unwrap();
+    assert_eq!(
+        occurrences(dir.path(), b"PLAINMARK-41"),
+        0,
+        "plaintext after set"
+    );
+    let sealed_one = stored_values(dir.path());
+    let crypt_one = crypt_rows(dir.path());
+    let mut key_one = vec![
+        crypt_one
+            .iter()
+            .find(|(k, _)| k == "data_key")
+            .unwrap()
+            .1
+            .clone(),
+    ];
+
+    let store = Store::open(dir.path()).unwrap();
+    store.unlock(&pass("one")).unwrap();
+    store
+        .change_passphrase(&pass("two"), WEAK, &mut no_progress())
+        .unwrap();
+    store.close().unwrap();
+    assert_eq!(
+        occurrences(dir.path(), b"PLAINMARK-41"),
+        0,
+        "plaintext after change"
+    );
+    assert_eq!(
+        earlier_copies(dir.path(), &key_one),
+        0,
+        "first wrapped key after change"
+    );
+    assert_eq!(
+        earlier_copies(dir.path(), &sealed_one),
+        0,
+        "first ciphertexts after change"
+    );
+    let sealed_two = stored_values(dir.path());
+    key_one.push(
+        crypt_rows(dir.path())
+            .into_iter()
+            .find(|(k, _)| k == "data_key")
+            .unwrap()
+            .1,
+    );
+
+    let store = Store::open(dir.path()).unwrap();
+    store.unlock(&pass("two")).unwrap();
+    store.remove_passphrase(&mut no_progress()).unwrap();
+    assert_eq!(store.load_doc(DocKey::Private).unwrap().unwrap(), private);
+    store.close().unwrap();
+    assert_eq!(
+        earlier_copies(dir.path(), &key_one),
+        0,
+        "wrapped keys after remove"
+    );
+    assert_eq!(
+        earlier_copies(dir.path(), &sealed_one),
+        0,
+        "first ciphertexts after remove"
+    );
+    assert_eq!(
+        earlier_copies(dir.path(), &sealed_two),
+        0,
+        "second ciphertexts after remove"
+    );
+    // Plain again: the search that found nothing above finds the plaintext now.
+    assert!(occurrences(dir.path(), b"PLAINMARK-41") > 0);
+}
+
+/// Modification time and every byte of the store file.
+fn file_state(dir: &Path) -> (std::time::SystemTime, Vec<u8>) {
+    let path = dir.join(FILE_NAME);
+    (
+        fs::metadata(&path).unwrap().modified().unwrap(),
+        fs::read(&path).unwrap(),
+    )
+}
+
+/// Issue 19, part 5: guessing at a passphrase must leave no trace in the file, neither through
+/// `unlock` on a locked store nor through `check_passphrase` on an unlocked one.
+#[test]
+fn a_wrong_passphrase_writes_nothing_to_the_file() {
+    let dir = encrypted_store();
+    let store = Store::open(dir.path()).unwrap();
+    let before = file_state(dir.path());
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    for wrong in ["", "P", "p ", "wrong"] {
+        let err = store.unlock(&pass(wrong)).unwrap_err();
+        assert!(matches!(err, StoreError::WrongPassphrase { .. }), "{err:?}");
+        let err = store.check_passphrase(&pass(wrong)).unwrap_err();
+        assert!(matches!(err, StoreError::WrongPassphrase { .. }), "{err:?}");
+    }
+    assert!(
+        file_state(dir.path()) == before,
+        "a wrong passphrase changed the file"
+    );
+    store.unlock(&pass("p")).unwrap();
+    let before = file_state(dir.path());
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    for wrong in ["", "P", "wrong"] {
+        let err = store.check_passphrase(&pass(wrong)).unwrap_err();
+        assert!(matches!(err, StoreError::WrongPassphrase { .. }), "{err:?}");
+    }
+    assert!(
+        file_state(dir.path()) == before,
+        "a wrong passphrase changed the file"
     );
 }

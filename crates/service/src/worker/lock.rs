@@ -58,7 +58,7 @@ pub enum PassphraseChange {
 }
 
 /// A passphrase change: asked for by request number `request`; `done` of `total` values
-/// rewritten so far (setting and removing rewrite every value; changing rewraps one key).
+/// rewritten so far (setting, changing and removing each rewrite every value).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PassphraseJob {
     pub request: u64,
@@ -396,7 +396,7 @@ impl Worker {
         };
         let result = {
             let mut v = lock(&self.vault);
-            // Setting and removing rewrite the whole store: no compaction may be halfway.
+            // Each of them rewrites the whole store: no compaction may be halfway.
             v.settle();
             let store = v.store();
             match &req {
@@ -406,7 +406,7 @@ impl Worker {
                 // The current passphrase first: an unlocked window is not proof of ownership.
                 PassphraseRequest::Change(current, p) => store
                     .check_passphrase(current)
-                    .and_then(|()| store.change_passphrase(p, KdfParams::DEFAULT)),
+                    .and_then(|()| store.change_passphrase(p, KdfParams::DEFAULT, &mut progress)),
                 PassphraseRequest::Remove(current) => store
                     .check_passphrase(current)
                     .and_then(|()| store.remove_passphrase(&mut progress)),
@@ -458,7 +458,8 @@ impl Handle {
         self.request(Request::Passphrase(PassphraseRequest::Set(passphrase)));
     }
 
-    /// Rewraps the data key under a new passphrase, once `current` is shown to be the store's.
+    /// Re-encrypts every stored value under a new data key wrapped by `passphrase` (with
+    /// progress in `lock.job`), once `current` is shown to be the store's.
     pub fn change_passphrase(&self, current: SecretString, passphrase: SecretString) {
         self.request(Request::Passphrase(PassphraseRequest::Change(
             current, passphrase,
