@@ -346,6 +346,11 @@ fn main() {
     let mut t = Clock(T0);
     let mut a = Vault::open(&a_dir).expect("open a");
     let mut b = Vault::open(&b_dir).expect("open b");
+    // Paired first, as only paired devices exchange documents: each one's authors verify
+    // against the other's device key (schema 4).
+    let (a_id, b_id) = (device_id(&a), device_id(&b));
+    pair(&mut a, b_id, "Sam's laptop", None);
+    pair(&mut b, a_id, "Alex's laptop", None);
     partner_a(&mut a, &mut t);
     partner_b(&mut b, &mut t);
     merge_couple(&mut b, &mut a, t.next());
@@ -390,20 +395,7 @@ fn main() {
     a.model_mut().publish_shares(now).expect("publish");
     a.mark_changed();
     a.save(now).expect("save shares");
-    a.put_peer(
-        &[7u8; 32],
-        &PeerRecord {
-            scope: "partner".into(),
-            addrs: vec!["127.0.0.1:4455".into()],
-            label: "Sam's laptop".into(),
-            paired_at: T0,
-            last_synced: Some(now),
-            synced_heads: Vec::new(),
-            addr_seen: Default::default(),
-            last_path: None,
-        },
-    )
-    .expect("peer");
+    pair(&mut a, b_id, "Sam's laptop", Some(now));
 
     let view = serde_json::to_string_pretty(&a.view()).expect("json");
     drop(a);
@@ -421,6 +413,30 @@ fn main() {
     std::fs::write(out.join("view.json"), view + "\n").expect("view.json");
     std::fs::remove_dir_all(&tmp).ok();
     println!("wrote {}", out.display());
+}
+
+fn device_id(v: &Vault) -> [u8; 32] {
+    kintsugi_service::endpoint_id_of(&v.secret_key().expect("device key"))
+}
+
+/// Records the partner's device `id` as paired with `v` (and, with `synced`, when they last
+/// synced).
+fn pair(v: &mut Vault, id: [u8; 32], label: &str, synced: Option<i64>) {
+    v.put_peer(
+        &id,
+        &PeerRecord {
+            scope: "partner".into(),
+            addrs: vec!["127.0.0.1:4455".into()],
+            label: label.into(),
+            paired_at: T0,
+            last_synced: synced,
+            synced_heads: Vec::new(),
+            addr_seen: Default::default(),
+            last_path: None,
+        },
+    )
+    .expect("peer");
+    v.refresh_trust().expect("trust");
 }
 
 fn copy(from: &Path, to: &Path) {
