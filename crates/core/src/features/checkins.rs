@@ -908,16 +908,13 @@ impl<'a> Checked<'a> {
 
     /// The revealed copies that may be shown: mine, and the partner's when they are the answers
     /// the partner sealed before seeing mine.
-    fn copies<T: Clone>(
+    fn copies<T: Clone + HasPeriod>(
         &self,
         kind: Kind,
         copies: Vec<Copy<T>>,
         errors: &mut Vec<ItemError>,
         fields: fn(&T) -> Vec<(&'static str, ScalarValue)>,
-    ) -> Vec<T>
-    where
-        T: HasPeriod,
-    {
+    ) -> Vec<T> {
         let mine: std::collections::HashMap<String, (Option<String>, automerge::ObjId)> = copies
             .iter()
             .filter(|c| c.answer.by() == self.me)
