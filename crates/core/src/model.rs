@@ -395,6 +395,7 @@ impl Model {
             couple: &mut self.couple,
             private: &mut self.private,
             me: &self.me,
+            signer: self.signer.as_deref(),
         };
         match cmd {
             c @ (C::SetUp { .. } | C::SetNames { .. }) => profile::apply(d, c, now),
@@ -492,6 +493,7 @@ impl Model {
                 couple: &mut self.couple,
                 private: &mut self.private,
                 me: &self.me,
+                signer: self.signer.as_deref(),
             },
             &entries,
             &copies,
@@ -549,6 +551,7 @@ impl Model {
                 couple: &mut self.couple,
                 private: &mut self.private,
                 me: &self.me,
+                signer: self.signer.as_deref(),
             },
             now,
         );

@@ -15,6 +15,9 @@ pub(crate) struct WriteDocs<'a> {
     pub couple: &'a mut AutoCommit,
     pub private: &'a mut AutoCommit,
     pub me: &'a PartnerId,
+    /// This device's key, when the model was handed one (the service always does): what a
+    /// device writes that the partner must not be able to guess is derived from it.
+    pub signer: Option<&'a dyn crate::authorship::Signer>,
 }
 
 impl WriteDocs<'_> {

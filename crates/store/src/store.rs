@@ -496,6 +496,18 @@ impl Store {
                 Fail::Store(e) => e,
             },
         )?;
+        self.swap_in(&mut guard, temp)
+    }
+
+    /// Puts a complete new file (built under `temp` while `guard` is held) in place of
+    /// `kintsugi.redb`: the old database is closed, the new file renamed over it and the
+    /// directory fsynced, then whatever is there now is opened. A kill before the rename leaves
+    /// the old file (and a temporary one the next open removes); after it, the new file.
+    fn swap_in(
+        &self,
+        guard: &mut std::sync::RwLockWriteGuard<'_, Option<Database>>,
+        temp: tempfile::TempPath,
+    ) -> Result<(), StoreError> {
         if let Some(old) = guard.take()
             && let Err(err) = old.close()
         {
@@ -513,7 +525,7 @@ impl Store {
         }
         // Open what is there now: the new file, or the old one if the rename failed.
         match open_database(&self.data_dir, &self.path, &mut |_| Ok(())) {
-            Ok((db, _)) => *guard = Some(db),
+            Ok((db, _)) => **guard = Some(db),
             Err(err) => {
                 self.reopen.store(true, Ordering::Release);
                 if renamed.is_ok() {
@@ -593,22 +605,7 @@ impl Store {
             Fail::Redb(e) => StoreError::redb(&self.path, e),
             Fail::Store(e) => e,
         })?;
-        if let Some(old) = guard.take() {
-            old.close().map_err(|e| StoreError::redb(&self.path, e))?;
-        }
-        let renamed = temp
-            .persist(&self.path)
-            .map_err(|e| StoreError::io(&self.path, e.error))
-            .and_then(|()| sync_dir(&self.data_dir).map_err(|e| StoreError::io(&self.data_dir, e)));
-        // Whether or not the rename happened, open what is there now.
-        match open_database(&self.data_dir, &self.path, &mut |_| Ok(())) {
-            Ok((db, _)) => *guard = Some(db),
-            Err(err) => {
-                self.reopen.store(true, Ordering::Release);
-                return Err(err);
-            }
-        }
-        renamed
+        self.swap_in(&mut guard, temp)
     }
 
     /// Snapshot bytes followed by every change chunk, joined into ONE Vec (so the caller does a

@@ -268,9 +268,9 @@ pub(crate) fn apply(d: &mut WriteDocs<'_>, cmd: Command, now: Timestamp) -> Resu
             kind.label(&period)
         )));
     }
-    // A fresh salt per save: without it, a seal over answers as small as three numbers could
-    // be reversed by trying every combination.
-    let salt = uuid::Uuid::new_v4().simple().to_string();
+    // A salt per save: without it, a seal over answers as small as three numbers could be
+    // reversed by trying every combination.
+    let salt = seal_salt(d, kind, &period, now);
     let digest = answer_digest(kind, &me, &salt, &fields);
     // My answers go to my own document only; the couple document learns that I answered, and
     // a digest that binds me to these answers without telling what they are.
@@ -361,6 +361,31 @@ fn both_answered(d: &WriteDocs<'_>, kind: Kind, period: &str, me: &str) -> Resul
         .ok()
         .and_then(|s| read_seal_rec(&s, kind, period, &partner).ok())
         .is_some_and(|s| !s.digests.is_empty()))
+}
+
+/// A salt the partner cannot guess: this device's signature over what is being sealed
+/// (unknowable without its key, and the same for the same key, so generated data sets stay
+/// reproducible). A model handed no key (tools, tests of other things) hashes the private
+/// document's heads and this device's actor instead, which only this partner's devices hold.
+fn seal_salt(d: &mut WriteDocs<'_>, kind: Kind, period: &str, now: Timestamp) -> String {
+    use sha2::{Digest, Sha256};
+    let what = format!(
+        "kintsugi-seal-salt-1/{}/{period}/{}/{now}",
+        kind.name(),
+        d.me
+    );
+    let mut h = Sha256::new();
+    match d.signer {
+        Some(signer) => h.update(signer.sign(what.as_bytes())),
+        None => {
+            h.update(what.as_bytes());
+            for head in d.private.get_heads() {
+                h.update(head.0);
+            }
+            h.update(d.private.get_actor().to_bytes());
+        }
+    }
+    hex::encode(&h.finalize()[..16])
 }
 
 /// The one partner whose seals count: the only member who is not me. A third member (which no
