@@ -59,6 +59,9 @@ fn set_up(dir: &Path, me: &str, partner: &str) -> Vault {
 fn deliver(from: &Path, into: &Path) {
     let mut src = Vault::open(from).expect("open sender");
     let mut dst = Vault::open(into).expect("open receiver");
+    // Paired, as only paired devices exchange documents: each verifies the other's authors.
+    dst.pair_with(&src, "partner", now_ms()).expect("pair");
+    src.pair_with(&dst, "partner", now_ms()).expect("pair");
     let mut theirs = src.model_mut().doc_mut(DocKind::Couple).fork();
     dst.model_mut()
         .doc_mut(DocKind::Couple)

@@ -101,6 +101,9 @@ fn seed(vault: &mut Vault) -> Result<(), Box<dyn std::error::Error>> {
     // The partner's device, merged in as sync would deliver it.
     let other = tempfile::tempdir()?;
     let mut alex = Vault::open(other.path())?;
+    // Paired, as only paired devices exchange documents: each verifies the other's authors.
+    vault.pair_with(&alex, "Alex's phone", now)?;
+    alex.pair_with(vault, "Sam's laptop", now)?;
     alex.apply(
         Command::SetUp {
             my_name: "Alex".into(),

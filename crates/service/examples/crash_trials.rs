@@ -95,9 +95,10 @@ impl DocAccess for Access<'_> {
     }
 }
 
-/// A date no other write uses, so no check-in replaces an earlier one.
+/// A date no other write uses, so no check-in replaces an earlier one: `n` days before 2026,
+/// since a check-in is only taken for a day that has come.
 fn unique_date(n: u64) -> String {
-    let d = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap() + chrono::Days::new(n);
+    let d = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() - chrono::Days::new(n);
     d.format("%Y-%m-%d").to_string()
 }
 
@@ -196,8 +197,9 @@ pub fn writer(dir: &Path, peer_dir: &Path, seed: u64) -> ! {
             3 => {
                 v.apply(
                     Command::SaveDailyCheckIn {
-                        // Consecutive trials differ in seed % 1000, so dates never repeat in a directory.
-                        date: unique_date(seed % 1000 * 20_000 + i % 20_000),
+                        // A directory holds TRIALS_PER_DIR consecutive trials, whose seeds differ
+                        // in seed % 32, so dates never repeat in a directory (and stay past).
+                        date: unique_date(seed % 32 * 20_000 + i % 20_000),
                         answers: DailyAnswers {
                             mood: 3,
                             connection: 4,

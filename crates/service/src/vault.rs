@@ -655,6 +655,32 @@ impl Vault {
         Ok(self.store.put_peer(id, &bytes)?)
     }
 
+    /// Records `other` as a device paired with this one, as pairing stores it (its own device
+    /// when both are the same partner's, else the partner's), and trusts its key for authors.
+    /// For tools and tests that put two devices' documents together without a network; the
+    /// window and the CLI pair through the pairing protocol.
+    pub fn pair_with(
+        &mut self,
+        other: &Vault,
+        label: &str,
+        at: Timestamp,
+    ) -> Result<(), VaultError> {
+        let id = kintsugi_sync::transport::endpoint_id_of(&other.secret_key()?);
+        let own = self.me() == other.me();
+        let rec = crate::PeerRecord {
+            scope: if own { "own_device" } else { "partner" }.into(),
+            addrs: Vec::new(),
+            label: label.into(),
+            paired_at: at,
+            last_synced: None,
+            synced_heads: Vec::new(),
+            addr_seen: Default::default(),
+            last_path: None,
+        };
+        self.put_peer(&id, &rec)?;
+        self.refresh_trust()
+    }
+
     pub fn remove_peer(&mut self, id: &[u8; 32]) -> Result<bool, VaultError> {
         let removed = self.store.remove_peer(id)?;
         self.refresh_trust()?;

@@ -336,6 +336,15 @@ impl World {
         let a = vaults[A1].as_ref().unwrap().me().clone();
         // A2 joins as A's own second device before it is set up (the real pairing flow).
         vaults[A2].as_mut().unwrap().adopt_identity(a).unwrap();
+        // Paired along every link, as pairing records them: only paired devices exchange
+        // documents, and each device verifies authors against its paired devices' keys.
+        for (x, y, _) in LINKS {
+            for (me, other) in [(x, y), (y, x)] {
+                let [v, o] = vaults.get_disjoint_mut([me, other]).expect("two devices");
+                let (v, o) = (v.as_mut().unwrap(), o.as_ref().unwrap());
+                v.pair_with(o, NAMES[other], 1).unwrap();
+            }
+        }
         for (dev, (me, them)) in [(A1, ("Ana", "Ben")), (B1, ("Ben", "Ana"))] {
             let v = vaults[dev].as_mut().unwrap();
             v.apply(
@@ -1383,7 +1392,10 @@ impl World {
                     }
                     None if !mine && !other_answered => {
                         if !v.partner_answered(date, false) {
-                            eprintln!("{}: does not see that {date} was answered", NAMES[dev]);
+                            eprintln!(
+                                "{}: does not see that {date} was answered ({:?})",
+                                NAMES[dev], v.errors
+                            );
                             out.divergences += 1;
                         }
                     }

@@ -624,10 +624,10 @@ fn hostile_seals_and_commitment_fields_reveal_nothing() {
                     ..Default::default()
                 },
             },
-            12,
+            DEC_3,
         )
         .unwrap();
-    v.vault.save(13).unwrap();
+    v.vault.save(DEC_3).unwrap();
     v.private_heads = v.vault.model_mut().doc_mut(DocKind::Private).get_heads();
     let mut a = attacker();
     sync(&mut v, &mut a);
@@ -653,7 +653,7 @@ fn hostile_seals_and_commitment_fields_reveal_nothing() {
     c.put(&c1, "state", "exploded").unwrap();
     c.commit();
     assert!(sync(&mut v, &mut a).is_empty());
-    assert!(!v.vault.model_mut().reveal_checkins(30).unwrap());
+    assert!(!v.vault.model_mut().reveal_checkins(DEC_3 + 30).unwrap());
     let view = assert_survives(&mut v);
     let places: Vec<&str> = view.errors.iter().map(|e| e.place.as_str()).collect();
     for p in [
@@ -740,7 +740,12 @@ fn a_partner_device_cannot_unseal_a_check_in_or_replace_its_answer() {
     v.vault.apply(daily(2, SEALED_LOW), DEC_3).unwrap();
     v.vault.save(DEC_3).unwrap();
     v.private_heads = v.vault.model_mut().doc_mut(DocKind::Private).get_heads();
-    let mut a = attacker();
+    // A paired device (its key trusted by the victim) that writes raw changes besides.
+    let adir = tempfile::tempdir().unwrap();
+    let mut av = Vault::open(adir.path()).unwrap();
+    v.vault.pair_with(&av, "Alex's device", DEC_3).unwrap();
+    av.pair_with(&v.vault, "Sam's device", DEC_3).unwrap();
+    let a = av.model_mut();
     a.apply(
         Command::SetUp {
             my_name: "Alex".into(),
@@ -750,7 +755,8 @@ fn a_partner_device_cannot_unseal_a_check_in_or_replace_its_answer() {
     )
     .unwrap();
     a.commit(DEC_3);
-    assert!(sync(&mut v, &mut a).is_empty());
+    let attacker_id = a.me().0.clone();
+    assert!(sync(&mut v, a).is_empty());
     let reveal = |v: &mut Victim, a: &mut Model| {
         v.vault.model_mut().reveal_checkins(DEC_3 + 1).unwrap();
         v.vault.save(DEC_3 + 1).unwrap();
@@ -767,14 +773,19 @@ fn a_partner_device_cannot_unseal_a_check_in_or_replace_its_answer() {
         (
             "a future seal",
             "2026-12-09",
-            "attacker",
+            attacker_id.as_str(),
             Some(digest.as_str()),
         ),
-        ("a seal without an answer", "2026-12-03", "attacker", None),
+        (
+            "a seal without an answer",
+            "2026-12-03",
+            attacker_id.as_str(),
+            None,
+        ),
     ] {
         raw_seal(a.doc_mut(DocKind::Couple), date, by, d);
-        assert!(sync(&mut v, &mut a).is_empty());
-        reveal(&mut v, &mut a);
+        assert!(sync(&mut v, a).is_empty());
+        reveal(&mut v, a);
         assert!(
             !history(a.doc_mut(DocKind::Couple)).contains(SEALED_LOW),
             "{what} revealed the victim's answer"
@@ -785,12 +796,12 @@ fn a_partner_device_cannot_unseal_a_check_in_or_replace_its_answer() {
     // Honest answers both ways, then the attacker rewrites its own after reading the victim's.
     a.apply(daily(4, "attacker-first"), DEC_3 + 2).unwrap();
     a.commit(DEC_3 + 2);
-    assert!(sync(&mut v, &mut a).is_empty());
-    reveal(&mut v, &mut a);
+    assert!(sync(&mut v, a).is_empty());
+    reveal(&mut v, a);
     assert!(history(a.doc_mut(DocKind::Couple)).contains(SEALED_LOW));
     a.reveal_checkins(DEC_3 + 3).unwrap();
     a.commit(DEC_3 + 3);
-    assert!(sync(&mut v, &mut a).is_empty());
+    assert!(sync(&mut v, a).is_empty());
     let shown = |v: &Victim| {
         v.vault
             .view()
@@ -801,17 +812,21 @@ fn a_partner_device_cannot_unseal_a_check_in_or_replace_its_answer() {
     assert_eq!(shown(&v).as_deref(), Some("attacker-first"));
     let c = a.doc_mut(DocKind::Couple);
     let copies = top(c, "daily_checkins");
-    let copy = c.get(&copies, "2026-12-03/attacker").unwrap().unwrap().1;
+    let copy = c
+        .get(&copies, format!("2026-12-03/{attacker_id}").as_str())
+        .unwrap()
+        .unwrap()
+        .1;
     c.put(&copy, "low", "attacker-rewritten").unwrap();
     c.commit();
-    assert!(sync(&mut v, &mut a).is_empty());
+    assert!(sync(&mut v, a).is_empty());
     assert_ne!(shown(&v).as_deref(), Some("attacker-rewritten"));
     assert!(
         v.vault
             .view()
             .errors
             .iter()
-            .any(|e| e.place.contains("2026-12-03/attacker")),
+            .any(|e| e.place.contains(&format!("2026-12-03/{attacker_id}"))),
         "the rewrite is named"
     );
     assert_survives(&mut v);

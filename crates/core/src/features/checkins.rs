@@ -770,6 +770,7 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
                 format!("has an unknown kind '{kind}'"),
             ));
         };
+        let rec = read_seal_rec(s, kind, period, by)?;
         // A seal under my id or the partner's must be written by that person's devices.
         if s.author("by", r.writers)?.0 != by {
             return Err(ItemError::new(
@@ -777,7 +778,7 @@ pub(crate) fn read(r: &ReadDocs<'_>, v: &mut View, errors: &mut Vec<ItemError>) 
                 "was not written by a device of the one it names; it reveals nothing",
             ));
         }
-        read_seal_rec(s, kind, period, by)
+        Ok(rec)
     });
     let checked = Checked::new(r, &seals, errors);
     v.daily_checkins = checked.copies(Kind::Daily, daily, errors, daily_fields);
