@@ -382,7 +382,17 @@ impl Model {
                 if cur == was || their_erased.contains(&format!("{map}/{key}")) {
                     continue;
                 }
-                let there = new.get(&target, key.as_str())?.map(|(_, id)| id);
+                let there = match new.get(&target, key.as_str())? {
+                    // A plain value there (a profile name, a reminder time): ours, like any
+                    // other value both sides changed.
+                    Some((automerge::Value::Scalar(_), _)) => {
+                        if let Some(c) = cur {
+                            put_value(&mut new, &target, key, c)?;
+                        }
+                        continue;
+                    }
+                    there => there.map(|(_, id)| id),
+                };
                 match (was, cur, there) {
                     // Deleted here: our own erasure, handled below.
                     (_, None, _) => {}

@@ -216,3 +216,40 @@ fn two_devices_erasing_apart_end_with_both_items_erased() {
     }
     assert_eq!(a.private_lineage(), b.private_lineage());
 }
+
+/// Plain values inside a private map (the profile's names) changed on the older device while
+/// the newer one rebuilt: taking the newer lineage keeps the older device's value instead of
+/// failing on it (the convergence test found every later private sync refused).
+#[test]
+fn a_plain_value_changed_apart_is_kept_when_taking_a_newer_lineage() {
+    let me = PartnerId::random();
+    let mut a = own_device(&me);
+    a.apply(
+        Command::SetUp {
+            my_name: "Sam".into(),
+            partner_name: "Alex".into(),
+        },
+        5,
+    )
+    .unwrap();
+    a.commit(5);
+    let gone = add(&mut a, "ERASED-ON-A");
+    let mut b = copy_of(&mut a);
+    let agreed = b.doc_mut(DocKind::Private).get_heads();
+    a.apply(Command::DeleteJournalEntry { id: gone }, 30)
+        .unwrap();
+    a.erase_private_history(31).unwrap();
+    b.apply(
+        Command::SetNames {
+            my_name: "Samantha".into(),
+            partner_name: "Alex".into(),
+        },
+        32,
+    )
+    .unwrap();
+    b.commit(32);
+    let theirs = a.doc_mut(DocKind::Private).save();
+    assert!(b.adopt_private(&theirs, &agreed, 40).unwrap());
+    assert_eq!(b.view().my_name, "Samantha");
+    assert!(!history(&mut b).contains("ERASED-ON-A"));
+}
