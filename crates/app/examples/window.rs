@@ -162,6 +162,11 @@ fn seed(vault: &mut Vault) -> Result<(), Box<dyn std::error::Error>> {
     )?;
     alex.save(now)?;
     let exchange = |from: &mut Vault, to: &mut Vault| -> Result<(), Box<dyn std::error::Error>> {
+        // Both saved first, as the worker saves every command: the save commits and signs the
+        // claims that let the other device verify who wrote what (a merge would commit open
+        // changes without them).
+        from.save(now)?;
+        to.save(now)?;
         let mut theirs = from.model_mut().doc_mut(DocKind::Couple).fork();
         to.model_mut().doc_mut(DocKind::Couple).merge(&mut theirs)?;
         to.model_mut().reveal_checkins(now)?;
@@ -329,7 +334,10 @@ fn seed_commitments(sam: &mut Vault, alex: &mut Vault) -> Result<(), Box<dyn std
         )?;
     }
 
-    // Each device receives the other's commitments, then acknowledges some recent days.
+    // Each device receives the other's commitments (saved first: the save signs the claims
+    // that let the other device verify who wrote them), then acknowledges some recent days.
+    sam.save(now)?;
+    alex.save(now)?;
     let mut theirs = sam.model_mut().doc_mut(DocKind::Couple).fork();
     alex.model_mut()
         .doc_mut(DocKind::Couple)
@@ -378,6 +386,11 @@ fn seed_together(sam: &mut Vault, alex: &mut Vault) -> Result<(), Box<dyn std::e
     let now = now_ms();
     let ago = |days: i64, hours: i64| now - days * 86_400_000 - hours * 3_600_000;
     let exchange = |from: &mut Vault, to: &mut Vault| -> Result<(), Box<dyn std::error::Error>> {
+        // Both saved first, as the worker saves every command: the save commits and signs the
+        // claims that let the other device verify who wrote what (a merge would commit open
+        // changes without them).
+        from.save(now)?;
+        to.save(now)?;
         let mut theirs = from.model_mut().doc_mut(DocKind::Couple).fork();
         to.model_mut().doc_mut(DocKind::Couple).merge(&mut theirs)?;
         to.model_mut().reveal_checkins(now)?;
@@ -502,6 +515,11 @@ fn seed_hard_moments(sam: &mut Vault, alex: &mut Vault) -> Result<(), Box<dyn st
     let now = now_ms();
     let ago = |days: i64, hours: i64| now - days * 86_400_000 - hours * 3_600_000;
     let exchange = |from: &mut Vault, to: &mut Vault| -> Result<(), Box<dyn std::error::Error>> {
+        // Both saved first, as the worker saves every command: the save commits and signs the
+        // claims that let the other device verify who wrote what (a merge would commit open
+        // changes without them).
+        from.save(now)?;
+        to.save(now)?;
         let mut theirs = from.model_mut().doc_mut(DocKind::Couple).fork();
         to.model_mut().doc_mut(DocKind::Couple).merge(&mut theirs)?;
         to.mark_changed();
@@ -603,6 +621,11 @@ fn seed_repair(sam: &mut Vault, alex: &mut Vault) -> Result<(), Box<dyn std::err
     let now = now_ms();
     let ago = |days: i64, hours: i64| now - days * 86_400_000 - hours * 3_600_000;
     let exchange = |from: &mut Vault, to: &mut Vault| -> Result<(), Box<dyn std::error::Error>> {
+        // Both saved first, as the worker saves every command: the save commits and signs the
+        // claims that let the other device verify who wrote what (a merge would commit open
+        // changes without them).
+        from.save(now)?;
+        to.save(now)?;
         let mut theirs = from.model_mut().doc_mut(DocKind::Couple).fork();
         to.model_mut().doc_mut(DocKind::Couple).merge(&mut theirs)?;
         to.mark_changed();
