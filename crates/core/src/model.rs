@@ -75,9 +75,6 @@ pub struct Model {
     trust: Option<Trust>,
     /// This device's key: with it every commit signs the claim for this device's actor.
     signer: Option<Arc<dyn Signer>>,
-    /// The sequence number of this actor's last couple change a claim covers (the claim's own
-    /// change included).
-    claimed_through: Option<u64>,
     /// Signatures and claims already checked.
     checked: RefCell<Checked>,
     /// The authorship the cached items were read with, and whether any showed as unverified.
@@ -135,7 +132,6 @@ impl Model {
             private_rewritten: false,
             trust: None,
             signer: None,
-            claimed_through: None,
             checked: RefCell::default(),
             read_with: None,
         })
@@ -247,8 +243,6 @@ impl Model {
             doc.set_actor(ActorId::random());
         }
         self.me = me;
-        // A new actor has claimed nothing yet.
-        self.claimed_through = None;
         // Readers may depend on who "me" is: read everything again.
         self.items.clear();
         Ok(())
@@ -337,9 +331,9 @@ impl Model {
                 changed.push(kind);
             }
         }
-        // Also after a merge or a sync message committed open changes on its own (automerge
-        // closes the transaction first): those are this actor's too and need the claim.
-        self.claim_own(now);
+        if changed.contains(&DocKind::Couple) {
+            self.claim_own(now);
+        }
         changed
     }
 
@@ -349,12 +343,6 @@ impl Model {
         let Some(signer) = self.signer.clone() else {
             return;
         };
-        // Only when this actor wrote something since its last claim; the claim's own change
-        // is covered by being the last one, or every commit would write another.
-        let latest = self.couple.get_last_local_change().map(|c| c.seq());
-        if latest.is_none() || latest <= self.claimed_through {
-            return;
-        }
         let actor = self.couple.get_actor().clone();
         // A claim that cannot be written leaves the change unverified: shown as such, not lost.
         if matches!(
@@ -364,7 +352,6 @@ impl Model {
             self.couple
                 .commit_with(CommitOptions::default().with_time(now));
         }
-        self.claimed_through = self.couple.get_last_local_change().map(|c| c.seq());
     }
 
     /// Applies one command. On error nothing of the command remains in the documents.
