@@ -470,12 +470,7 @@ impl Store {
                 path: self.path.clone(),
             });
         };
-        let temp = tempfile::Builder::new()
-            .prefix(TEMP_PREFIXES[0])
-            .suffix(".redb")
-            .tempfile_in(&self.data_dir)
-            .map_err(|e| StoreError::io(&self.path, e))?
-            .into_temp_path();
+        let temp = self.fresh_temp()?;
         let from = Sealer {
             key: from,
             path: &self.path,
@@ -497,6 +492,17 @@ impl Store {
             },
         )?;
         self.swap_in(&mut guard, temp)
+    }
+
+    /// A temporary file beside `kintsugi.redb` for a new store to be built in: named so the
+    /// next open removes it if the process dies first, deleted on drop unless it is persisted.
+    fn fresh_temp(&self) -> Result<tempfile::TempPath, StoreError> {
+        Ok(tempfile::Builder::new()
+            .prefix(TEMP_PREFIXES[0])
+            .suffix(".redb")
+            .tempfile_in(&self.data_dir)
+            .map_err(|e| StoreError::io(&self.data_dir, e))?
+            .into_temp_path())
     }
 
     /// Puts a complete new file (built under `temp` while `guard` is held) in place of
@@ -555,12 +561,7 @@ impl Store {
                 path: self.path.clone(),
             });
         };
-        let temp = tempfile::Builder::new()
-            .prefix(TEMP_PREFIXES[0])
-            .suffix(".redb")
-            .tempfile_in(&self.data_dir)
-            .map_err(|e| StoreError::io(&self.data_dir, e))?
-            .into_temp_path();
+        let temp = self.fresh_temp()?;
         let copy = (|| -> Result<(), Fail> {
             let fresh = Database::builder()
                 .create(&temp)
